@@ -1,0 +1,45 @@
+namespace BatchFcn.Geometry;
+
+/// <summary>
+/// Splits one axis of an image into tiles whose valid cores abut exactly: every kept cell's receptive
+/// field lies inside its tile, or runs past the image edge exactly where the tile does, so the tile's
+/// cell equals the whole-image cell bit for bit in exact arithmetic (DESIGN §2, invariant C).
+/// </summary>
+public static class AxisTiler
+{
+    /// <summary>Plans the tiles along one axis.</summary>
+    /// <param name="path">The network's geometry along the axis.</param>
+    /// <param name="imageLength">Image length in pixels.</param>
+    /// <param name="cellsPerTile">Cells each tile contributes (the chunk size); the last may be fewer.</param>
+    /// <returns>The tiles, in order; empty when the image yields no cell.</returns>
+    public static IReadOnlyList<AxisTile> Plan(AxisPath path, long imageLength, int cellsPerTile)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentOutOfRangeException.ThrowIfLessThan(cellsPerTile, 1);
+        var g = path.Geometry;
+        long cells = path.OutputLength(imageLength);
+        var tiles = new List<AxisTile>((int)((cells + cellsPerTile - 1) / cellsPerTile));
+        for (long c0 = 0; c0 < cells; c0 += cellsPerTile)
+        {
+            long c1 = Math.Min(c0 + cellsPerTile, cells);
+            long x0 = Math.Max(0, (c0 * g.Stride) - g.HaloBefore);
+            long x1 = Math.Min(imageLength, g.WindowEnd(c1 - 1));
+            tiles.Add(new AxisTile(tiles.Count, x0, x1 - x0, c0, (int)(c1 - c0)));
+        }
+
+        return tiles;
+    }
+
+    /// <summary>Input length of an interior tile that contributes <paramref name="cellsPerTile"/> cells:
+    /// the halo before, the cells' stride steps, and the last window's reach.</summary>
+    public static long InteriorInputLength(AxisGeometry geometry, int cellsPerTile) =>
+        geometry.HaloBefore + ((long)(cellsPerTile - 1) * geometry.Stride) + geometry.ReceptiveField - geometry.Offset;
+
+    /// <summary>The most cells an interior tile of at most <paramref name="inputLength"/> pixels can
+    /// contribute (at least 1).</summary>
+    public static int CellsForInputLength(AxisGeometry geometry, long inputLength)
+    {
+        long spare = inputLength - InteriorInputLength(geometry, 1);
+        return (int)Math.Max(1, 1 + (spare / geometry.Stride));
+    }
+}
