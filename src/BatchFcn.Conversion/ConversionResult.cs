@@ -43,6 +43,16 @@ public sealed record ConversionResult
     /// <summary>The head's ops in the converted network.</summary>
     public required IReadOnlyList<string> HeadAfter { get; init; }
 
+    /// <summary>Float parameters of the source model.</summary>
+    public required long Parameters { get; init; }
+
+    /// <summary>Multiply-adds ×2 of convolutions and FC layers for one patch.</summary>
+    public required double FlopsPerPatch { get; init; }
+
+    /// <summary>FLOPs per output cell when the converted network runs densely over a large image:
+    /// each layer's cost per output pixel times (S / its stride)² (DESIGN §6).</summary>
+    public required double FlopsPerCell { get; init; }
+
     /// <summary>The default-domain opset of the model.</summary>
     public required long Opset { get; init; }
 }

@@ -189,6 +189,7 @@ internal sealed partial class ConversionSession
         conv.SetInts("strides", [1, 1]);
         conv.SetInts("pads", [0, 0, 0, 0]);
         headConvs[node.Output[0]] = new HeadConv(conv, outFeatures);
+        compute.Add((outFeatures * (double)inFeatures, 1, map.GeoY.Stride, map.GeoX.Stride));
         fcConverted++;
         states[node.Output[0]] = map.Then(node.Output[0], outFeatures, LayerAxis.Valid((int)map.Height), LayerAxis.Valid((int)map.Width))
             with { Rank = 2 };

@@ -21,7 +21,9 @@ internal sealed partial class ConversionSession
         emitted.Input[0] = map.Name;
         emitted.RemoveAttribute("auto_pad");
         emitted.SetInts("pads", pads);
-        states[node.Output[0]] = map.Then(node.Output[0], weight.Dims[0], y, x);
+        var next = map.Then(node.Output[0], weight.Dims[0], y, x);
+        compute.Add((weight.Dims[0] * (double)weight.Dims[1] * weight.Dims[2] * weight.Dims[3], next.Height * next.Width, next.GeoY.Stride, next.GeoX.Stride));
+        states[node.Output[0]] = next;
     }
 
     private void Pool(NodeProto node)

@@ -41,6 +41,7 @@ internal sealed partial class ConversionSession
     private bool batchStatic;
     private bool sawVector;
     private int fcConverted;
+    private readonly List<(double MacsPerOutput, long Outputs, int StrideY, int StrideX)> compute = [];
 
     public ConversionSession(ModelProto source, ConversionOptions options)
     {

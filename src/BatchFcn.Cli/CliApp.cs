@@ -1,0 +1,25 @@
+using System.CommandLine;
+using BatchFcn.Cli.Commands;
+
+namespace BatchFcn.Cli;
+
+/// <summary>Builds the command tree; <see cref="Run"/> is the whole program, testable in process.</summary>
+public static class CliApp
+{
+    /// <summary>Exit status for a user error (bad model, bad option, missing file).</summary>
+    public const int UserError = 2;
+
+    /// <summary>Exit status when a verification fails.</summary>
+    public const int VerificationFailed = 3;
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand("BatchFcn: dense score maps over gigapixel images from patch classifiers exported to ONNX.");
+        var context = new CliContext(stdout, stderr);
+        root.Subcommands.Add(ConvertCommand.Create(context));
+        root.Subcommands.Add(InspectCommand.Create(context));
+        root.Subcommands.Add(VerifyCommand.Create(context));
+        var config = new InvocationConfiguration { Output = stdout, Error = stderr };
+        return root.Parse(args).Invoke(config);
+    }
+}

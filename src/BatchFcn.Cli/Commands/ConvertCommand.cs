@@ -1,0 +1,45 @@
+using System.CommandLine;
+using System.Diagnostics;
+using BatchFcn.Conversion;
+
+namespace BatchFcn.Cli.Commands;
+
+/// <summary><c>batchfcn convert &lt;classifier.onnx&gt; -o &lt;fcn.onnx&gt; [--patch H[xW]]</c>.</summary>
+internal static class ConvertCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var model = new Argument<string>("classifier") { Description = "The classifier exported to ONNX" };
+        var output = new Option<string>("--output", "-o") { Description = "Where to write the fully convolutional model (its manifest goes next to it as .json)", Required = true };
+        var patch = PatchOption.Create();
+        var command = new Command("convert", "Rewrite a classifier's fully-connected head as convolutions and write the network with its manifest");
+        command.Arguments.Add(model);
+        command.Options.Add(output);
+        command.Options.Add(patch);
+        command.SetAction(parse => context.Guard(() =>
+        {
+            var source = parse.GetValue(model)!;
+            var target = parse.GetValue(output)!;
+            if (Path.GetFullPath(source) == Path.GetFullPath(target))
+            {
+                throw new ConversionException("the output would overwrite the classifier; choose another --output path");
+            }
+
+            var clock = Stopwatch.StartNew();
+            var result = FcnConverter.Convert(OnnxModelFile.Load(source), PatchOption.Parse(parse.GetValue(patch)));
+            OnnxModelFile.Save(result.Model, target);
+            var manifest = ModelManifest.From(result, source, ModelManifest.Sha256Of(source));
+            manifest.Save(ModelManifest.PathFor(target));
+            var w = context.Out;
+            w.WriteLine(result.AlreadyFullyConvolutional
+                ? $"{source} has no fully-connected head: it is already fully convolutional and was passed through."
+                : $"converted {result.FullyConnectedLayersConverted} fully-connected layer(s) of {source} to convolutions.");
+            w.WriteLine($"  head before: {string.Join(" → ", result.HeadBefore.DefaultIfEmpty("(none)"))}");
+            w.WriteLine($"  head after:  {string.Join(" → ", result.HeadAfter.DefaultIfEmpty("(none)"))}");
+            Report.Geometry(w, manifest);
+            w.WriteLine($"wrote {target} and {ModelManifest.PathFor(target)} in {clock.Elapsed.TotalSeconds:0.00} s");
+            return 0;
+        }));
+        return command;
+    }
+}

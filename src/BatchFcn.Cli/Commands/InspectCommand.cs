@@ -1,0 +1,51 @@
+using System.CommandLine;
+using System.Text.Json;
+using BatchFcn.Conversion;
+
+namespace BatchFcn.Cli.Commands;
+
+/// <summary><c>batchfcn inspect &lt;model.onnx&gt; [--patch H[xW]] [--json]</c>.</summary>
+internal static class InspectCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var model = new Argument<string>("model") { Description = "A classifier, or a network written by 'convert'" };
+        var patch = PatchOption.Create();
+        var json = new Option<bool>("--json") { Description = "Print the report as JSON" };
+        var command = new Command("inspect", "Show a model's geometry, head, parameters, FLOPs and the tile sizes that stitch exactly");
+        command.Arguments.Add(model);
+        command.Options.Add(patch);
+        command.Options.Add(json);
+        command.SetAction(parse => context.Guard(() =>
+        {
+            var report = ModelInspector.Inspect(parse.GetValue(model)!, PatchOption.Parse(parse.GetValue(patch)));
+            if (parse.GetValue(json))
+            {
+                context.Out.WriteLine(JsonSerializer.Serialize(report, JsonOutput.Options));
+                return 0;
+            }
+
+            Print(context.Out, report);
+            return 0;
+        }));
+        return command;
+    }
+
+    private static void Print(TextWriter w, InspectReport r)
+    {
+        var m = r.Manifest;
+        w.WriteLine($"{r.Model}: {(r.IsConverted ? "fully convolutional network written by batchfcn" : m.AlreadyFullyConvolutional ? "already fully convolutional (no FC head)" : "classifier")} (opset {m.Opset})");
+        Report.Geometry(w, m);
+        w.WriteLine($"  head in the classifier: {string.Join(" → ", m.HeadBefore.DefaultIfEmpty("(none)"))}");
+        w.WriteLine($"  head once converted:    {string.Join(" → ", m.HeadAfter.DefaultIfEmpty("(none)"))}");
+        w.WriteLine($"  parameters: {Report.Si(m.Parameters)}");
+        w.WriteLine($"  FLOPs per patch: {Report.Si(m.FlopsPerPatch)}   per output cell (dense): {Report.Si(m.FlopsPerCell)}   ratio {m.FlopsPerPatch / Math.Max(m.FlopsPerCell, 1):0.0}x");
+        w.WriteLine();
+        w.WriteLine("  tile sizes that stitch exactly (every kept cell's receptive field inside its tile):");
+        w.WriteLine($"  {"cells/tile",12}{"tile input (px)",18}{"step (px)",12}{"overlap cost",14}");
+        foreach (var t in r.TileOptions)
+        {
+            w.WriteLine($"  {t.CellsPerTile + "x" + t.CellsPerTile,12}{t.InputHeight + "x" + t.InputWidth,18}{(t.CellsPerTile * m.GeometryY.Stride) + "x" + (t.CellsPerTile * m.GeometryX.Stride),12}{t.OverlapCost,13:0.00}x");
+        }
+    }
+}

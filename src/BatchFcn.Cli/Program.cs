@@ -1,0 +1,3 @@
+using BatchFcn.Cli;
+
+return CliApp.Run(args, Console.Out, Console.Error);

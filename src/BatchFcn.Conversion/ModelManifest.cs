@@ -1,0 +1,135 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using BatchFcn.Geometry;
+
+namespace BatchFcn.Conversion;
+
+/// <summary>
+/// What a converted model's user needs to know, written next to it as <c>&lt;fcn&gt;.json</c>: patch
+/// size, geometry, classes, input and output, provenance.
+/// </summary>
+public sealed record ModelManifest
+{
+    public const string FormatName = "batchfcn.manifest/1";
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public string Format { get; init; } = FormatName;
+
+    public required string ConverterVersion { get; init; }
+
+    public required string SourceModel { get; init; }
+
+    public required string SourceSha256 { get; init; }
+
+    public required PatchSize Patch { get; init; }
+
+    public required AxisManifest GeometryY { get; init; }
+
+    public required AxisManifest GeometryX { get; init; }
+
+    public required bool PaddingFree { get; init; }
+
+    public required long Classes { get; init; }
+
+    public required InputManifest Input { get; init; }
+
+    public required OutputManifest Output { get; init; }
+
+    public required bool AlreadyFullyConvolutional { get; init; }
+
+    public required int FullyConnectedLayersConverted { get; init; }
+
+    public required double FlopsPerPatch { get; init; }
+
+    public required double FlopsPerCell { get; init; }
+
+    public required long Parameters { get; init; }
+
+    public required long Opset { get; init; }
+
+    public required IReadOnlyList<string> HeadBefore { get; init; }
+
+    public required IReadOnlyList<string> HeadAfter { get; init; }
+
+    public sealed record PatchSize(int Height, int Width);
+
+    public sealed record AxisManifest(int Stride, int ReceptiveField, int Offset, IReadOnlyList<LayerAxis> Layers);
+
+    public sealed record InputManifest(string Name, string Layout, long Channels);
+
+    public sealed record OutputManifest(string Name, string Layout, string Activation, bool Softmaxed);
+
+    /// <summary>The network geometry the manifest describes.</summary>
+    public NetworkGeometry ToGeometry() => new(
+        new AxisPath(new AxisGeometry(GeometryY.Stride, GeometryY.ReceptiveField, GeometryY.Offset), GeometryY.Layers),
+        new AxisPath(new AxisGeometry(GeometryX.Stride, GeometryX.ReceptiveField, GeometryX.Offset), GeometryX.Layers));
+
+    /// <summary>The manifest path for a converted model: the model's path with a .json extension.</summary>
+    public static string PathFor(string modelPath) => Path.ChangeExtension(modelPath, ".json");
+
+    public static ModelManifest From(ConversionResult result, string sourcePath, string sourceSha256)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        static AxisManifest Axis(AxisPath p) => new(p.Geometry.Stride, p.Geometry.ReceptiveField, p.Geometry.Offset, p.Layers);
+        return new ModelManifest
+        {
+            ConverterVersion = FcnConverter.Version,
+            SourceModel = Path.GetFileName(sourcePath),
+            SourceSha256 = sourceSha256,
+            Patch = new PatchSize(result.PatchHeight, result.PatchWidth),
+            GeometryY = Axis(result.Geometry.Y),
+            GeometryX = Axis(result.Geometry.X),
+            PaddingFree = result.Geometry.IsPaddingFree,
+            Classes = result.Classes,
+            Input = new InputManifest(result.InputName, "NCHW", result.InputChannels),
+            Output = new OutputManifest(result.OutputName, "NCHW", result.OutputActivation, result.Softmaxed),
+            AlreadyFullyConvolutional = result.AlreadyFullyConvolutional,
+            FullyConnectedLayersConverted = result.FullyConnectedLayersConverted,
+            FlopsPerPatch = result.FlopsPerPatch,
+            FlopsPerCell = result.FlopsPerCell,
+            Parameters = result.Parameters,
+            Opset = result.Opset,
+            HeadBefore = result.HeadBefore,
+            HeadAfter = result.HeadAfter,
+        };
+    }
+
+    public void Save(string path)
+    {
+        var temp = path + ".tmp-" + Environment.ProcessId;
+        File.WriteAllText(temp, JsonSerializer.Serialize(this, Json) + "\n");
+        File.Move(temp, path, overwrite: true);
+    }
+
+    /// <exception cref="ConversionException">The file is missing or not a BatchFcn manifest.</exception>
+    public static ModelManifest Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new ConversionException($"manifest '{path}' does not exist; convert the model with 'batchfcn convert' first");
+        }
+
+        try
+        {
+            var m = JsonSerializer.Deserialize<ModelManifest>(File.ReadAllText(path), Json);
+            return m is { Format: FormatName } ? m : throw new ConversionException($"'{path}' is not a {FormatName} manifest");
+        }
+        catch (JsonException e)
+        {
+            throw new ConversionException($"manifest '{path}' is not valid JSON: {e.Message}", e);
+        }
+    }
+
+    public static string Sha256Of(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+}
