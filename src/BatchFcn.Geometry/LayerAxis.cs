@@ -27,23 +27,19 @@ public readonly record struct LayerAxis(int Kernel, int Stride, int Dilation, in
     public long OutputLength(long inputLength)
     {
         long span = inputLength + PadBegin + PadEnd - EffectiveKernel;
-        if (span < 0)
-        {
-            return 0;
-        }
-
         if (!CeilMode)
         {
-            return (span / Stride) + 1;
+            return span < 0 ? 0 : (span / Stride) + 1;
         }
 
-        long n = ((span + Stride - 1) / Stride) + 1;
+        // ceil(span / s) + 1, also for a slightly negative span (a partial window over a short input).
+        long n = (span >= 0 ? (span + Stride - 1) / Stride : -(-span / Stride)) + 1;
         // ONNX/PyTorch: the last pooling window must start inside the input or the begin padding.
-        if ((n - 1) * Stride >= inputLength + PadBegin)
+        if (n > 0 && (n - 1) * Stride >= inputLength + PadBegin)
         {
             n--;
         }
 
-        return n;
+        return Math.Max(0, n);
     }
 }
