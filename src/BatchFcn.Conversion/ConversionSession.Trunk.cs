@@ -50,6 +50,7 @@ internal sealed partial class ConversionSession
             x = LayerAxis.Valid((int)kernel[1]);
             emitted.SetInts("strides", [1, 1]);
             emitted.RemoveAttribute("ceil_mode");
+            globalPools.Add(node);
         }
 
         states[node.Output[0]] = map.Then(node.Output[0], map.Channels, y, x);

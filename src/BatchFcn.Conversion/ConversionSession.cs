@@ -38,6 +38,7 @@ internal sealed partial class ConversionSession
     private readonly Dictionary<string, string> activations = new(StringComparer.Ordinal);
     private readonly List<string> headBefore = [];
     private readonly List<string> headAfter = [];
+    private readonly HashSet<NodeProto> globalPools = [];
     private bool batchStatic;
     private bool sawVector;
     private int fcConverted;
@@ -253,7 +254,8 @@ internal sealed partial class ConversionSession
     private bool IsHeadNode(NodeProto node)
     {
         bool Vector(string name) => states.TryGetValue(name, out var s) && s is MapState { IsVector: true };
-        return node.OpType is "GlobalAveragePool" or "GlobalMaxPool" or "ReduceMean" or "ReduceMax"
+        return node.OpType is "GlobalAveragePool" or "GlobalMaxPool" or "GlobalLpPool" or "ReduceMean" or "ReduceMax"
+            || globalPools.Contains(node)
             || node.Output.Any(Vector) || node.Input.Any(Vector)
             || (node.OpType != "Constant" && node.Output.Any(o => states.GetValueOrDefault(o) is ShapeState));
     }
