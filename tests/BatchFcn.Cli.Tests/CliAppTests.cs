@@ -1,0 +1,160 @@
+using System.Text.Json;
+using BatchFcn.Cli;
+using BatchFcn.Testing;
+
+namespace BatchFcn.Cli.Tests;
+
+/// <summary>The commands as a user runs them (in process): output, files written, exit status.</summary>
+public sealed class CliAppTests
+{
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        int code = CliApp.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public void Convert_WritesModelAndManifest_ThenVerifyPasses()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var fcn = dir.File("lenet_fcn.onnx");
+        var convert = Run("convert", TestPaths.Model("lenet_view"), "-o", fcn);
+        Assert.Equal(0, convert.Code);
+        Assert.Contains("converted 3 fully-connected layer(s)", convert.Out, StringComparison.Ordinal);
+        Assert.Contains("Shape → Gather → Unsqueeze → Concat → Reshape → Gemm", convert.Out, StringComparison.Ordinal);
+        Assert.True(File.Exists(fcn));
+
+        using var manifest = JsonDocument.Parse(File.ReadAllText(dir.File("lenet_fcn.json")));
+        var root = manifest.RootElement;
+        Assert.Equal("batchfcn.manifest/1", root.GetProperty("format").GetString());
+        Assert.Equal(32, root.GetProperty("patch").GetProperty("height").GetInt32());
+        Assert.Equal(4, root.GetProperty("geometryX").GetProperty("stride").GetInt32());
+        Assert.Equal(32, root.GetProperty("geometryX").GetProperty("receptiveField").GetInt32());
+        Assert.True(root.GetProperty("paddingFree").GetBoolean());
+        Assert.Equal(10, root.GetProperty("classes").GetInt64());
+        Assert.Equal(64, root.GetProperty("sourceSha256").GetString()!.Length);
+        Assert.Equal("NCHW", root.GetProperty("input").GetProperty("layout").GetString());
+        Assert.False(string.IsNullOrEmpty(root.GetProperty("converterVersion").GetString()));
+
+        var verify = Run("verify", TestPaths.Model("lenet_view"), fcn, "--samples", "4");
+        Assert.Equal(0, verify.Code);
+        Assert.Contains("PASS", verify.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("FAIL", verify.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Verify_Json_ReportsDeviationForPaddedNetwork()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var fcn = dir.File("resnet_fcn.onnx");
+        Assert.Equal(0, Run("convert", TestPaths.Model("resnet_gap"), "-o", fcn).Code);
+        var verify = Run("verify", TestPaths.Model("resnet_gap"), fcn, "--json", "--samples", "2");
+        Assert.Equal(0, verify.Code);
+        using var json = JsonDocument.Parse(verify.Out);
+        Assert.True(json.RootElement.GetProperty("patchEquivalent").GetBoolean());
+        Assert.False(json.RootElement.GetProperty("paddingFree").GetBoolean());
+        Assert.True(json.RootElement.GetProperty("denseVsSliding").GetProperty("maxAbsError").GetDouble() > 0);
+        Assert.Contains("expected", json.RootElement.GetProperty("denseVerdict").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Verify_WrongModelPair_FailsInvariantAWithExitStatus3()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var fcn = dir.File("lenet_fcn.onnx");
+        Assert.Equal(0, Run("convert", TestPaths.Model("lenet_view"), "-o", fcn).Code);
+        // A different classifier of the same shape: weights differ, so A must fail.
+        var other = dir.File("other.onnx");
+        var b = new OnnxBuilder(13);
+        var x = b.MaxPool(b.Relu(b.Conv(b.MaxPool(b.Relu(b.Conv(b.Input, 3, 6, 5)), 2, 2), 6, 16, 5)), 2, 2);
+        b.Save(b.Gemm(b.Flatten(x), 400, 10), other);
+        var verify = Run("verify", other, fcn);
+        Assert.Equal(CliApp.VerificationFailed, verify.Code);
+        Assert.Contains("FAIL", verify.Out, StringComparison.Ordinal);
+        Assert.Contains("invariant A fails", verify.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Inspect_ShowsGeometryHeadCostAndExactTiles()
+    {
+        var inspect = Run("inspect", TestPaths.Model("resnet_gap"));
+        Assert.Equal(0, inspect.Code);
+        Assert.Contains("GlobalAveragePool → Flatten → Gemm", inspect.Out, StringComparison.Ordinal);
+        Assert.Contains("AveragePool → Conv", inspect.Out, StringComparison.Ordinal);
+        Assert.Contains("FLOPs per patch", inspect.Out, StringComparison.Ordinal);
+        Assert.Contains("ratio 49.0x", inspect.Out, StringComparison.Ordinal); // (224/32)² for a GAP network
+        Assert.Contains("overlap cost", inspect.Out, StringComparison.Ordinal);
+        Assert.Matches(@"y\s+32\s+627\s+217", inspect.Out);
+    }
+
+    [Fact]
+    public void Inspect_ConvertedModel_ReadsItsManifest()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var fcn = dir.File("scannet_fcn.onnx");
+        Assert.Equal(0, Run("convert", TestPaths.Model("scannet_vgg244"), "-o", fcn).Code);
+        var inspect = Run("inspect", fcn, "--json");
+        Assert.Equal(0, inspect.Code);
+        using var json = JsonDocument.Parse(inspect.Out);
+        Assert.True(json.RootElement.GetProperty("isConverted").GetBoolean());
+        Assert.Equal(236, json.RootElement.GetProperty("manifest").GetProperty("geometryY").GetProperty("receptiveField").GetInt32());
+        Assert.True(json.RootElement.GetProperty("tileOptions").GetArrayLength() >= 3);
+    }
+
+    [Fact]
+    public void UnknownOption_IsAnErrorNotIgnored()
+    {
+        var r = Run("convert", TestPaths.Model("lenet_view"), "-o", "x.onnx", "--bogus");
+        Assert.NotEqual(0, r.Code);
+        Assert.Contains("--bogus", r.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MissingModel_PrintsOneLineAndExits2()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var r = Run("convert", dir.File("missing.onnx"), "-o", dir.File("out.onnx"));
+        Assert.Equal(CliApp.UserError, r.Code);
+        Assert.StartsWith("error: model file", r.Err, StringComparison.Ordinal);
+        Assert.Single(r.Err.Trim().Split('\n'));
+        Assert.False(File.Exists(dir.File("out.onnx")));
+    }
+
+    [Fact]
+    public void UnconvertibleModel_LeavesNoOutputBehind()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var bad = dir.File("bad.onnx");
+        var b = new OnnxBuilder(13);
+        b.Save(b.Gemm(b.Flatten(b.Conv(b.Input, 3, 2, 3), axis: 2), 900, 3), bad);
+        var r = Run("convert", bad, "-o", dir.File("out.onnx"));
+        Assert.Equal(CliApp.UserError, r.Code);
+        Assert.Contains("flattens from axis 2", r.Err, StringComparison.Ordinal);
+        Assert.False(File.Exists(dir.File("out.onnx")));
+        Assert.False(File.Exists(dir.File("out.json")));
+    }
+
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("0")]
+    [InlineData("224x")]
+    public void BadPatch_IsExplained(string patch)
+    {
+        var r = Run("convert", TestPaths.Model("resnet_gap_dynamic_hw"), "-o", "unused.onnx", "--patch", patch);
+        Assert.Equal(CliApp.UserError, r.Code);
+        Assert.Contains("--patch", r.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Convert_RefusesToOverwriteTheClassifier()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var model = dir.File("m.onnx");
+        File.Copy(TestPaths.Model("lenet_view"), model);
+        var r = Run("convert", model, "-o", model);
+        Assert.Equal(CliApp.UserError, r.Code);
+        Assert.Equal(File.ReadAllBytes(TestPaths.Model("lenet_view")), File.ReadAllBytes(model));
+    }
+}
