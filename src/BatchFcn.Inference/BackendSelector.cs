@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Logging;
+
+namespace BatchFcn.Inference;
+
+/// <summary>
+/// Picks the backend per node by probing: CUDA is tried by actually creating a session (ONNX Runtime
+/// lists the CUDA provider even where it cannot load), and any failure falls back to the CPU with the
+/// reason logged. The CPU backend refuses a processor without AVX2 unless told otherwise.
+/// </summary>
+public static partial class BackendSelector
+{
+    /// <exception cref="InvalidOperationException">The CPU lacks AVX2 and <see cref="BackendOptions.AllowNoAvx2"/> is off,
+    /// or the options name an unknown backend.</exception>
+    public static BackendSelection Select(string modelPath, BackendOptions options, ILogger? logger = null,
+        Func<string, int, IInferenceBackend>? cudaFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var reasons = new List<string>();
+        if (options.Backend is not ("auto" or "cpu" or "cuda"))
+        {
+            throw new InvalidOperationException($"unknown backend '{options.Backend}'; use auto, cpu or cuda");
+        }
+
+        if (options.Backend is "auto" or "cuda")
+        {
+            try
+            {
+                var cuda = (cudaFactory ?? OnnxRuntimeBackend.CreateCuda)(modelPath, options.DeviceId);
+                reasons.Add($"CUDA session created on device {options.DeviceId}");
+                return new BackendSelection(cuda, reasons);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                var reason = $"CUDA unavailable ({FirstLine(e.Message)})";
+                reasons.Add(reason);
+                if (logger is not null)
+                {
+                    LogCudaFallback(logger, options.Backend, FirstLine(e.Message));
+                }
+            }
+        }
+
+        var cpu = CpuFeatures.Detect();
+        if (!cpu.Avx2 && !options.AllowNoAvx2)
+        {
+            throw new InvalidOperationException(
+                $"this processor has no AVX2 ({cpu}); the CPU backend would be several times slower. " +
+                "Run on an AVX2 machine, use a GPU node, or pass --allow-no-avx2 to run anyway.");
+        }
+
+        int threads = options.Threads > 0 ? options.Threads : CpuQuota.Available();
+        reasons.Add(options.Backend == "cpu" ? "CPU requested" : "using the CPU");
+        return new BackendSelection(OnnxRuntimeBackend.CreateCpu(modelPath, threads, cpu), reasons);
+    }
+
+    private static string FirstLine(string message) => message.Split('\n')[0].Trim();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Backend '{Requested}': CUDA unavailable, falling back to CPU: {Reason}")]
+    private static partial void LogCudaFallback(ILogger logger, string requested, string reason);
+}

@@ -1,0 +1,140 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace BatchFcn.Storage;
+
+/// <summary>
+/// A float32 score map [class, y, x] stored as a Zarr v2 array (<c>.zarray</c> + one object per chunk at
+/// <c>0/i/j</c>, uncompressed little-endian, NaN fill): readable by zarr, xarray, dask and napari. One
+/// chunk is one tile's valid core, so the stitched map is the chunk grid and never exists in memory.
+/// </summary>
+public sealed class ZarrScoreArray
+{
+    private readonly IBlobStore store;
+    private readonly string prefix;
+
+    private ZarrScoreArray(IBlobStore store, string prefix, long classes, long rows, long cols, int chunkRows, int chunkCols)
+    {
+        this.store = store;
+        this.prefix = prefix.TrimEnd('/');
+        Classes = classes;
+        Rows = rows;
+        Cols = cols;
+        ChunkRows = chunkRows;
+        ChunkCols = chunkCols;
+    }
+
+    public long Classes { get; }
+
+    public long Rows { get; }
+
+    public long Cols { get; }
+
+    public int ChunkRows { get; }
+
+    public int ChunkCols { get; }
+
+    /// <summary>Floats in one (full-size) chunk.</summary>
+    public long ChunkLength => Classes * ChunkRows * ChunkCols;
+
+    public int ChunkGridRows => (int)((Rows + ChunkRows - 1) / ChunkRows);
+
+    public int ChunkGridCols => (int)((Cols + ChunkCols - 1) / ChunkCols);
+
+    /// <summary>Writes the array metadata (<c>.zarray</c>, <c>.zattrs</c>) and returns the array.</summary>
+    public static async Task<ZarrScoreArray> CreateAsync(IBlobStore store, string prefix, long classes, long rows, long cols,
+        int chunkRows, int chunkCols, JsonObject? attributes = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var array = new ZarrScoreArray(store, prefix, classes, rows, cols, chunkRows, chunkCols);
+        var meta = new JsonObject
+        {
+            ["zarr_format"] = 2,
+            ["shape"] = new JsonArray(classes, rows, cols),
+            ["chunks"] = new JsonArray(classes, chunkRows, chunkCols),
+            ["dtype"] = "<f4",
+            ["compressor"] = null,
+            ["fill_value"] = "NaN",
+            ["order"] = "C",
+            ["filters"] = null,
+            ["dimension_separator"] = "/",
+        };
+        await store.WriteAsync(array.prefix + "/.zarray", Utf8(meta), cancellationToken).ConfigureAwait(false);
+        await store.WriteAsync(array.prefix + "/.zattrs", Utf8(attributes ?? []), cancellationToken).ConfigureAwait(false);
+        return array;
+    }
+
+    /// <summary>Opens an existing array from its <c>.zarray</c>.</summary>
+    public static async Task<ZarrScoreArray> OpenAsync(IBlobStore store, string prefix, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var meta = JsonNode.Parse(await store.ReadAsync(prefix.TrimEnd('/') + "/.zarray", cancellationToken).ConfigureAwait(false))!;
+        var shape = meta["shape"]!.AsArray().Select(n => n!.GetValue<long>()).ToArray();
+        var chunks = meta["chunks"]!.AsArray().Select(n => n!.GetValue<int>()).ToArray();
+        if (meta["dtype"]!.GetValue<string>() != "<f4" || shape.Length != 3 || chunks[0] != shape[0])
+        {
+            throw new InvalidDataException($"'{prefix}' is not a BatchFcn score array (float32 [class, y, x], all classes in one chunk)");
+        }
+
+        return new ZarrScoreArray(store, prefix, shape[0], shape[1], shape[2], chunks[1], chunks[2]);
+    }
+
+    public string ChunkKey(int chunkRow, int chunkCol) => $"{prefix}/0/{chunkRow}/{chunkCol}";
+
+    /// <summary>Writes one chunk: [class, ChunkRows, ChunkCols] C-order; cells beyond the array's edge are ignored by readers.</summary>
+    public Task WriteChunkAsync(int chunkRow, int chunkCol, ReadOnlyMemory<float> data, CancellationToken cancellationToken = default)
+    {
+        if (data.Length != ChunkLength)
+        {
+            throw new ArgumentException($"chunk holds {data.Length} values, expected {ChunkLength}", nameof(data));
+        }
+
+        return store.WriteAsync(ChunkKey(chunkRow, chunkCol), MemoryMarshal.AsBytes(data.Span).ToArray(), cancellationToken);
+    }
+
+    /// <summary>Reads a chunk, or returns <see langword="null"/> when it was never written (all fill value).</summary>
+    public async Task<float[]?> ReadChunkAsync(int chunkRow, int chunkCol, CancellationToken cancellationToken = default)
+    {
+        var key = ChunkKey(chunkRow, chunkCol);
+        if (!await store.ExistsAsync(key, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var bytes = await store.ReadAsync(key, cancellationToken).ConfigureAwait(false);
+        return MemoryMarshal.Cast<byte, float>(bytes).ToArray();
+    }
+
+    /// <summary>Reads one band of chunk rows for every class: [class, rows of the band, Cols], NaN where unwritten.</summary>
+    public async Task<float[]> ReadChunkRowAsync(int chunkRow, CancellationToken cancellationToken = default)
+    {
+        long bandRows = Math.Min(ChunkRows, Rows - ((long)chunkRow * ChunkRows));
+        var band = new float[Classes * bandRows * Cols];
+        Array.Fill(band, float.NaN);
+        for (int tx = 0; tx < ChunkGridCols; tx++)
+        {
+            var chunk = await ReadChunkAsync(chunkRow, tx, cancellationToken).ConfigureAwait(false);
+            if (chunk is null)
+            {
+                continue;
+            }
+
+            long x0 = (long)tx * ChunkCols;
+            int width = (int)Math.Min(ChunkCols, Cols - x0);
+            for (long k = 0; k < Classes; k++)
+            {
+                for (long y = 0; y < bandRows; y++)
+                {
+                    Array.Copy(chunk, ((k * ChunkRows) + y) * ChunkCols, band, (((k * bandRows) + y) * Cols) + x0, width);
+                }
+            }
+        }
+
+        return band;
+    }
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    private static byte[] Utf8(JsonNode node) => JsonSerializer.SerializeToUtf8Bytes(node, Indented);
+}
