@@ -1,0 +1,124 @@
+namespace BatchFcn.Imaging;
+
+/// <summary>
+/// Foreground (tissue) found on a low-resolution rendition of the image, so tiles of bare glass or empty
+/// raster are never computed. A pixel is foreground when its HSV saturation, (max − min) / max, exceeds
+/// the threshold: glass and paper are grey or white, stained tissue is coloured.
+/// </summary>
+public sealed class TissueMask
+{
+    private readonly bool[] foreground;
+
+    private TissueMask(int width, int height, bool[] foreground, double scaleX, double scaleY, double threshold)
+    {
+        Width = width;
+        Height = height;
+        this.foreground = foreground;
+        ScaleX = scaleX;
+        ScaleY = scaleY;
+        Threshold = threshold;
+        ForegroundFraction = foreground.Length == 0 ? 0 : foreground.Count(f => f) / (double)foreground.Length;
+    }
+
+    public int Width { get; }
+
+    public int Height { get; }
+
+    /// <summary>Scan-level pixels per mask pixel, horizontally.</summary>
+    public double ScaleX { get; }
+
+    /// <summary>Scan-level pixels per mask pixel, vertically.</summary>
+    public double ScaleY { get; }
+
+    /// <summary>The saturation threshold used.</summary>
+    public double Threshold { get; }
+
+    public double ForegroundFraction { get; }
+
+    /// <summary>Builds the mask from a thumbnail of a level of <paramref name="levelWidth"/>×<paramref name="levelHeight"/> pixels.</summary>
+    /// <param name="thumbnail">The low-resolution RGB rendition.</param>
+    /// <param name="levelWidth">Width of the level the scan reads.</param>
+    /// <param name="levelHeight">Height of the level the scan reads.</param>
+    /// <param name="threshold">Saturation threshold in [0, 1]; <see langword="null"/> picks it by Otsu's
+    /// method (never below 0.04, so an image of glass alone stays background).</param>
+    public static TissueMask Compute(RgbImage thumbnail, long levelWidth, long levelHeight, double? threshold)
+    {
+        ArgumentNullException.ThrowIfNull(thumbnail);
+        int n = thumbnail.Width * thumbnail.Height;
+        var saturation = new float[n];
+        var histogram = new long[256];
+        var p = thumbnail.Pixels;
+        for (int i = 0; i < n; i++)
+        {
+            int r = p[3 * i], g = p[(3 * i) + 1], b = p[(3 * i) + 2];
+            int max = Math.Max(r, Math.Max(g, b)), min = Math.Min(r, Math.Min(g, b));
+            float s = max == 0 ? 0 : (max - min) / (float)max;
+            saturation[i] = s;
+            histogram[(int)(s * 255)]++;
+        }
+
+        double t = threshold ?? Math.Max(0.04, Otsu(histogram, n) / 255.0);
+        var fg = new bool[n];
+        for (int i = 0; i < n; i++)
+        {
+            fg[i] = saturation[i] > t;
+        }
+
+        return new TissueMask(thumbnail.Width, thumbnail.Height, fg,
+            levelWidth / (double)thumbnail.Width, levelHeight / (double)thumbnail.Height, t);
+    }
+
+    /// <summary>Whether any foreground lies in the level region [x0, x1) × [y0, y1), looking one mask
+    /// pixel beyond it so thin tissue at a tile edge is not lost to rounding.</summary>
+    public bool AnyForeground(long x0, long y0, long x1, long y1)
+    {
+        int mx0 = Math.Max(0, (int)Math.Floor(x0 / ScaleX) - 1), my0 = Math.Max(0, (int)Math.Floor(y0 / ScaleY) - 1);
+        int mx1 = Math.Min(Width, (int)Math.Ceiling(x1 / ScaleX) + 1), my1 = Math.Min(Height, (int)Math.Ceiling(y1 / ScaleY) + 1);
+        for (int y = my0; y < my1; y++)
+        {
+            for (int x = mx0; x < mx1; x++)
+            {
+                if (foreground[(y * Width) + x])
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Otsu's threshold: the bin that maximises the between-class variance.</summary>
+    private static int Otsu(long[] histogram, long total)
+    {
+        double sum = 0;
+        for (int i = 0; i < histogram.Length; i++)
+        {
+            sum += i * (double)histogram[i];
+        }
+
+        double sumBackground = 0, best = -1;
+        long weightBackground = 0;
+        int threshold = 0;
+        for (int i = 0; i < histogram.Length; i++)
+        {
+            weightBackground += histogram[i];
+            long weightForeground = total - weightBackground;
+            if (weightBackground == 0 || weightForeground == 0)
+            {
+                continue;
+            }
+
+            sumBackground += i * (double)histogram[i];
+            double meanB = sumBackground / weightBackground, meanF = (sum - sumBackground) / weightForeground;
+            double between = weightBackground * (double)weightForeground * (meanB - meanF) * (meanB - meanF);
+            if (between > best)
+            {
+                best = between;
+                threshold = i;
+            }
+        }
+
+        return threshold;
+    }
+}
