@@ -15,10 +15,13 @@ public static class CliApp
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var root = new RootCommand("BatchFcn: dense score maps over gigapixel images from patch classifiers exported to ONNX.");
-        var context = new CliContext(stdout, stderr);
+        var context = new CliContext(stdout, stderr) { Interactive = ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected };
         root.Subcommands.Add(ConvertCommand.Create(context));
         root.Subcommands.Add(InspectCommand.Create(context));
         root.Subcommands.Add(VerifyCommand.Create(context));
+        root.Subcommands.Add(RunCommand.Create(context));
+        root.Subcommands.Add(DemoCommand.Create(context));
+        root.Subcommands.Add(InfoCommand.Create(context));
         var config = new InvocationConfiguration { Output = stdout, Error = stderr };
         return root.Parse(args).Invoke(config);
     }

@@ -1,4 +1,7 @@
 using BatchFcn.Conversion;
+using BatchFcn.Imaging;
+using BatchFcn.Inference;
+using BatchFcn.Scanning;
 
 namespace BatchFcn.Cli;
 
@@ -9,6 +12,33 @@ public sealed class CliContext(TextWriter stdout, TextWriter stderr)
 
     public TextWriter Error { get; } = stderr;
 
+    /// <summary>Whether the error stream is a terminal (progress redrawn in place).</summary>
+    public bool Interactive { get; init; }
+
+    /// <summary>The async form of <see cref="Guard"/>.</summary>
+    public async Task<int> GuardAsync(Func<Task<int>> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        try
+        {
+            return await body().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Error.WriteLine("cancelled: outputs written so far are complete chunks; re-run with --overwrite to start again");
+            return 130;
+        }
+        catch (Exception e) when (IsUserError(e))
+        {
+            Error.WriteLine($"error: {e.Message}");
+            return CliApp.UserError;
+        }
+    }
+
+    private static bool IsUserError(Exception e) =>
+        e is ConversionException or ScanException or ImageReadException or IOException or UnauthorizedAccessException or ArgumentException
+            or BackendUnavailableException;
+
     /// <summary>Runs a command body; errors a user can cause print one line and return <see cref="CliApp.UserError"/>.</summary>
     public int Guard(Func<int> body)
     {
@@ -17,12 +47,7 @@ public sealed class CliContext(TextWriter stdout, TextWriter stderr)
         {
             return body();
         }
-        catch (ConversionException e)
-        {
-            Error.WriteLine($"error: {e.Message}");
-            return CliApp.UserError;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        catch (Exception e) when (IsUserError(e))
         {
             Error.WriteLine($"error: {e.Message}");
             return CliApp.UserError;

@@ -58,6 +58,13 @@ public sealed record ModelManifest
 
     public required IReadOnlyList<string> HeadAfter { get; init; }
 
+    /// <summary>Input normalisation the model was trained with, when given at conversion; readers fall
+    /// back to ImageNet's.</summary>
+    public NormalizationManifest? Normalization { get; init; }
+
+    /// <summary>RGB8 → input: (v · Scale − Mean[c]) / Std[c].</summary>
+    public sealed record NormalizationManifest(float Scale, float[] Mean, float[] Std);
+
     public sealed record PatchSize(int Height, int Width);
 
     public sealed record AxisManifest(int Stride, int ReceptiveField, int Offset, IReadOnlyList<LayerAxis> Layers);

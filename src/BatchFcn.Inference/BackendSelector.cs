@@ -9,16 +9,16 @@ namespace BatchFcn.Inference;
 /// </summary>
 public static partial class BackendSelector
 {
-    /// <exception cref="InvalidOperationException">The CPU lacks AVX2 and <see cref="BackendOptions.AllowNoAvx2"/> is off,
+    /// <exception cref="BackendUnavailableException">The CPU lacks AVX2 and <see cref="BackendOptions.AllowNoAvx2"/> is off,
     /// or the options name an unknown backend.</exception>
     public static BackendSelection Select(string modelPath, BackendOptions options, ILogger? logger = null,
-        Func<string, int, IInferenceBackend>? cudaFactory = null)
+        Func<string, int, IInferenceBackend>? cudaFactory = null, CpuFeatures? cpuFeatures = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var reasons = new List<string>();
         if (options.Backend is not ("auto" or "cpu" or "cuda"))
         {
-            throw new InvalidOperationException($"unknown backend '{options.Backend}'; use auto, cpu or cuda");
+            throw new BackendUnavailableException($"unknown backend '{options.Backend}'; use auto, cpu or cuda");
         }
 
         if (options.Backend is "auto" or "cuda")
@@ -40,10 +40,10 @@ public static partial class BackendSelector
             }
         }
 
-        var cpu = CpuFeatures.Detect();
+        var cpu = cpuFeatures ?? CpuFeatures.Detect();
         if (!cpu.Avx2 && !options.AllowNoAvx2)
         {
-            throw new InvalidOperationException(
+            throw new BackendUnavailableException(
                 $"this processor has no AVX2 ({cpu}); the CPU backend would be several times slower. " +
                 "Run on an AVX2 machine, use a GPU node, or pass --allow-no-avx2 to run anyway.");
         }

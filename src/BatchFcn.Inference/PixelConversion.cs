@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace BatchFcn.Inference;
 
@@ -22,7 +23,9 @@ internal static class PixelConversion
         }
 
         int done = 0;
-        if (Vector128.IsHardwareAccelerated && Vector256.IsHardwareAccelerated)
+        // pshufb takes the shuffle mask from a register; the portable Vector128.Shuffle is only fast with
+        // constant indices, so the vector path needs SSSE3.
+        if (Ssse3.IsSupported && Vector256.IsHardwareAccelerated)
         {
             done = Vectorised(rgb, r, g, b, n);
         }
@@ -65,7 +68,7 @@ internal static class PixelConversion
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<byte> Channel(Vector128<byte> v0, Vector128<byte> v1, Vector128<byte> v2, int channel) =>
-        Vector128.Shuffle(v0, Masks[(channel * 3) + 0]) | Vector128.Shuffle(v1, Masks[(channel * 3) + 1]) | Vector128.Shuffle(v2, Masks[(channel * 3) + 2]);
+        Ssse3.Shuffle(v0, Masks[(channel * 3) + 0]) | Ssse3.Shuffle(v1, Masks[(channel * 3) + 1]) | Ssse3.Shuffle(v2, Masks[(channel * 3) + 2]);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(Vector128<byte> bytes, float a, float b, Span<float> destination)

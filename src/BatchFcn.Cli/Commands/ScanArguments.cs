@@ -1,0 +1,117 @@
+using System.CommandLine;
+using System.Globalization;
+using BatchFcn.Inference;
+using BatchFcn.Scanning;
+
+namespace BatchFcn.Cli.Commands;
+
+/// <summary>The options shared by <c>run</c> and <c>demo</c>, and their translation into scan and backend options.</summary>
+internal sealed class ScanArguments
+{
+    public Option<int> Tile { get; } = new("--tile") { Description = "Tile input size in pixels (rounded down to whole cells of the network)", DefaultValueFactory = _ => 1024 };
+
+    public Option<string> Tissue { get; } = new("--tissue") { Description = "Background skipping: saturation, otsu or off", DefaultValueFactory = _ => "saturation" };
+
+    public Option<double> TissueThreshold { get; } = new("--tissue-threshold") { Description = "Saturation above which a thumbnail pixel is foreground", DefaultValueFactory = _ => 0.08 };
+
+    public Option<int> Level { get; } = new("--level") { Description = "Pyramid level to scan (0 = full resolution)", DefaultValueFactory = _ => 0 };
+
+    public Option<double?> Mpp { get; } = new("--mpp") { Description = "Scan the level closest to this many microns per pixel (overrides --level)" };
+
+    public Option<int> Density { get; } = new("--density") { Description = "Output density α: a map at stride S/α by shift-and-stitch", DefaultValueFactory = _ => 1 };
+
+    public Option<string> Backend { get; } = new("--backend") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
+
+    public Option<int> Threads { get; } = new("--threads") { Description = "CPU backend threads (0 = the container's CPU limit)", DefaultValueFactory = _ => 0 };
+
+    public Option<int> Batch { get; } = new("--batch") { Description = "Same-shape tiles per inference call", DefaultValueFactory = _ => 4 };
+
+    public Option<float?> Scale { get; } = new("--scale") { Description = "Pixel scale before mean/std (default 1/255)" };
+
+    public Option<string?> Mean { get; } = new("--mean") { Description = "Per-channel mean r,g,b (default ImageNet 0.485,0.456,0.406)" };
+
+    public Option<string?> Std { get; } = new("--std") { Description = "Per-channel std r,g,b (default ImageNet 0.229,0.224,0.225)" };
+
+    public Option<bool> Npy { get; } = new("--npy") { Description = "Also write scores.npy (float32 [class, y, x])" };
+
+    public Option<int> Class { get; } = new("--class") { Description = "Class shown in the heatmap (default: the last)", DefaultValueFactory = _ => -1 };
+
+    public Option<bool> Overwrite { get; } = new("--overwrite") { Description = "Replace an earlier scan in the output folder" };
+
+    public Option<bool> AllowNoAvx2 { get; } = new("--allow-no-avx2") { Description = "Run the CPU backend on a processor without AVX2" };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Tile, Tissue, TissueThreshold, Level, Mpp, Density, Backend, Threads, Batch, Scale, Mean, Std, Npy, Class, Overwrite, AllowNoAvx2 })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    public ScanOptions ScanOptions(ParseResult parse)
+    {
+        var tissue = parse.GetValue(Tissue) switch
+        {
+            "saturation" => TissueMode.Saturation,
+            "otsu" => TissueMode.Otsu,
+            "off" => TissueMode.Off,
+            var other => throw new ScanException($"--tissue '{other}' is not one of saturation, otsu, off"),
+        };
+        var normalization = NormalizationFrom(parse);
+        var options = new ScanOptions
+        {
+            TileSize = Range(parse.GetValue(Tile), 16, 16384, "--tile"),
+            Tissue = tissue,
+            TissueThreshold = parse.GetValue(TissueThreshold) is var t and >= 0 and <= 1 ? t : throw new ScanException("--tissue-threshold must lie in [0, 1]"),
+            Level = Range(parse.GetValue(Level), 0, 64, "--level"),
+            MicronsPerPixel = parse.GetValue(Mpp) is { } m ? (m > 0 ? m : throw new ScanException("--mpp must be positive")) : null,
+            Density = Range(parse.GetValue(Density), 1, 16, "--density"),
+            BatchSize = Range(parse.GetValue(Batch), 1, 256, "--batch"),
+            Normalization = normalization,
+            WriteNpy = parse.GetValue(Npy),
+            HeatmapClass = parse.GetValue(Class),
+        };
+        return options;
+    }
+
+    public BackendOptions BackendOptions(ParseResult parse) => new()
+    {
+        Backend = parse.GetValue(Backend) is "auto" or "cpu" or "cuda" ? parse.GetValue(Backend)! : throw new ScanException($"--backend '{parse.GetValue(Backend)}' is not one of auto, cpu, cuda"),
+        Threads = Range(parse.GetValue(Threads), 0, 1024, "--threads"),
+        AllowNoAvx2 = parse.GetValue(AllowNoAvx2),
+    };
+
+    private Normalization? NormalizationFrom(ParseResult parse)
+    {
+        float? scale = parse.GetValue(Scale);
+        string? mean = parse.GetValue(Mean), std = parse.GetValue(Std);
+        if (scale is null && mean is null && std is null)
+        {
+            return null;
+        }
+
+        var d = Normalization.ImageNet;
+        var n = new Normalization(scale ?? d.Scale, mean is null ? d.Mean : Triple(mean, "--mean"), std is null ? d.Std : Triple(std, "--std"));
+        try
+        {
+            n.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new ScanException(e.Message, e);
+        }
+
+        return n;
+    }
+
+    private static float[] Triple(string text, string name)
+    {
+        var parts = text.Split(',');
+        return parts.Length == 3 && parts.All(p => float.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+            ? [.. parts.Select(p => float.Parse(p, CultureInfo.InvariantCulture))]
+            : throw new ScanException($"{name} '{text}' must be three numbers r,g,b, e.g. 0.5,0.5,0.5");
+    }
+
+    private static int Range(int value, int min, int max, string name) =>
+        value >= min && value <= max ? value : throw new ScanException($"{name} must lie in [{min}, {max}] (got {value})");
+}

@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using BatchFcn.Storage;
+
+namespace BatchFcn.Scanning;
+
+/// <summary>
+/// Runs a planned scan in this process as a three-stage pipeline — read and pre-process, infer, scatter
+/// and write — joined by small bounded channels, so the backend never waits on I/O while the memory held
+/// stays a few batches whatever the image size. Same-shape regions are batched.
+/// </summary>
+public sealed class EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray scores)
+{
+    private sealed record Item(TileTask Tile, TileRegion Region);
+
+    private sealed record Batch(List<Item> Items, float[] Input, int Height, int Width);
+
+    private sealed record Result(Batch Batch, Inference.InferenceOutput Output);
+
+    public StageTimings Timings { get; } = new();
+
+    public async Task RunAsync(IProgress<ScanProgress>? progress, CancellationToken cancellationToken)
+    {
+        var plan = processor.Plan;
+        var clock = Stopwatch.StartNew();
+        var toInfer = Channel.CreateBounded<Batch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        var toWrite = Channel.CreateBounded<Result>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var token = linked.Token;
+
+        var reader = Task.Run(() => ReadAsync(toInfer.Writer, token), token);
+        var inferrer = Task.Run(() => InferAsync(toInfer.Reader, toWrite.Writer, token), token);
+        var writer = Task.Run(() => WriteAsync(toWrite.Reader, progress, clock, token), token);
+        try
+        {
+            await Task.WhenAll(reader, inferrer, writer).ConfigureAwait(false);
+        }
+        catch
+        {
+            await linked.CancelAsync().ConfigureAwait(false);
+            // Surface the first real failure rather than the cancellations it caused.
+            var failure = new[] { reader, inferrer, writer }.Select(t => t.Exception?.InnerException)
+                .FirstOrDefault(e => e is not null and not OperationCanceledException);
+            if (failure is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            }
+
+            throw;
+        }
+
+        if (plan.Tiles.Count == 0)
+        {
+            progress?.Report(new ScanProgress(0, 0, 0, clock.Elapsed));
+        }
+    }
+
+    private async Task ReadAsync(ChannelWriter<Batch> output, CancellationToken token)
+    {
+        try
+        {
+            var pending = new List<Item>();
+            foreach (var tile in processor.Plan.Tiles)
+            {
+                foreach (var region in tile.Regions)
+                {
+                    if (pending.Count > 0 && (pending.Count == processor.Plan.Options.BatchSize || !SameShape(pending[0].Region, region)))
+                    {
+                        await output.WriteAsync(Prepare(pending), token).ConfigureAwait(false);
+                        pending = [];
+                    }
+
+                    pending.Add(new Item(tile, region));
+                }
+            }
+
+            if (pending.Count > 0)
+            {
+                await output.WriteAsync(Prepare(pending), token).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            output.Complete();
+        }
+    }
+
+    private Batch Prepare(List<Item> items)
+    {
+        var first = items[0].Region;
+        int plane = 3 * first.Width * first.Height;
+        var input = new float[(long)plane * items.Count];
+        for (int i = 0; i < items.Count; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            var rgb = processor.Read(items[i].Region);
+            long read = Stopwatch.GetTimestamp();
+            processor.Preprocess(rgb, items[i].Region, input.AsSpan(i * plane, plane));
+            Timings.AddRead(read - start);
+            Timings.AddPreprocess(Stopwatch.GetTimestamp() - read);
+        }
+
+        return new Batch(items, input, first.Height, first.Width);
+    }
+
+    private async Task InferAsync(ChannelReader<Batch> input, ChannelWriter<Result> output, CancellationToken token)
+    {
+        try
+        {
+            await foreach (var batch in input.ReadAllAsync(token).ConfigureAwait(false))
+            {
+                long start = Stopwatch.GetTimestamp();
+                var result = processor.Infer(batch.Input, batch.Items.Count, batch.Height, batch.Width);
+                Timings.AddInfer(Stopwatch.GetTimestamp() - start);
+                await output.WriteAsync(new Result(batch, result), token).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            output.Complete();
+        }
+    }
+
+    private async Task WriteAsync(ChannelReader<Result> input, IProgress<ScanProgress>? progress, Stopwatch clock, CancellationToken token)
+    {
+        var open = new Dictionary<TileTask, (float[] Chunk, int Remaining)>();
+        int done = 0;
+        long pixels = 0;
+        await foreach (var result in input.ReadAllAsync(token).ConfigureAwait(false))
+        {
+            for (int i = 0; i < result.Batch.Items.Count; i++)
+            {
+                var (tile, region) = result.Batch.Items[i];
+                if (!open.TryGetValue(tile, out var state))
+                {
+                    state = (processor.NewChunk(), tile.Regions.Count);
+                }
+
+                processor.Scatter(result.Output, i, region, state.Chunk);
+                state.Remaining--;
+                if (state.Remaining > 0)
+                {
+                    open[tile] = state;
+                    continue;
+                }
+
+                open.Remove(tile);
+                long start = Stopwatch.GetTimestamp();
+                await scores.WriteChunkAsync(tile.ChunkRow, tile.ChunkCol, state.Chunk, token).ConfigureAwait(false);
+                Timings.AddWrite(Stopwatch.GetTimestamp() - start);
+                done++;
+                pixels += tile.InputPixels;
+                progress?.Report(new ScanProgress(done, processor.Plan.Tiles.Count, pixels, clock.Elapsed));
+            }
+        }
+    }
+
+    private static bool SameShape(TileRegion a, TileRegion b) => a.Width == b.Width && a.Height == b.Height;
+}

@@ -1,0 +1,71 @@
+using System.ComponentModel.DataAnnotations;
+using BatchFcn.Inference;
+
+namespace BatchFcn.Scanning;
+
+/// <summary>How the background is told apart from the foreground.</summary>
+public enum TissueMode
+{
+    /// <summary>Saturation above <see cref="ScanOptions.TissueThreshold"/>.</summary>
+    Saturation,
+
+    /// <summary>Saturation above a threshold chosen by Otsu's method.</summary>
+    Otsu,
+
+    /// <summary>Compute every tile.</summary>
+    Off,
+}
+
+/// <summary>Options of one scan.</summary>
+public sealed record ScanOptions
+{
+    /// <summary>Pyramid level to read (0 = full resolution).</summary>
+    /// <value>The default is 0.</value>
+    [Range(0, 64)]
+    public int Level { get; init; }
+
+    /// <summary>Target microns per pixel; when set, the level closest to it is used instead of <see cref="Level"/>.</summary>
+    /// <value>The default is <see langword="null"/>.</value>
+    public double? MicronsPerPixel { get; init; }
+
+    /// <summary>Tile input size in pixels; rounded down to what the geometry allows (a whole number of cells).</summary>
+    /// <value>The default is 1024.</value>
+    [Range(16, 16384)]
+    public int TileSize { get; init; } = 1024;
+
+    /// <summary>Background detection.</summary>
+    /// <value>The default is <see cref="TissueMode.Saturation"/>.</value>
+    public TissueMode Tissue { get; init; } = TissueMode.Saturation;
+
+    /// <summary>Saturation threshold for <see cref="TissueMode.Saturation"/>.</summary>
+    /// <value>The default is 0.08.</value>
+    [Range(0.0, 1.0)]
+    public double TissueThreshold { get; init; } = 0.08;
+
+    /// <summary>Output density α: a map at stride S/α by shift-and-stitch (S must be divisible by α).</summary>
+    /// <value>The default is 1.</value>
+    [Range(1, 16)]
+    public int Density { get; init; } = 1;
+
+    /// <summary>Input normalisation; <see langword="null"/> uses the model manifest's, else ImageNet's.</summary>
+    /// <value>The default is <see langword="null"/>.</value>
+    public Normalization? Normalization { get; init; }
+
+    /// <summary>Same-shape tiles per inference call.</summary>
+    /// <value>The default is 4.</value>
+    [Range(1, 256)]
+    public int BatchSize { get; init; } = 4;
+
+    /// <summary>Class shown by the heatmap; −1 means the last class.</summary>
+    /// <value>The default is −1.</value>
+    public int HeatmapClass { get; init; } = -1;
+
+    /// <summary>Longer side of the heatmap and tissue-mask thumbnail, in pixels.</summary>
+    /// <value>The default is 1024.</value>
+    [Range(64, 8192)]
+    public int ThumbnailSize { get; init; } = 1024;
+
+    /// <summary>Also write <c>scores.npy</c> (only sensible when the map fits in memory of the reader).</summary>
+    /// <value>The default is <see langword="false"/>.</value>
+    public bool WriteNpy { get; init; }
+}

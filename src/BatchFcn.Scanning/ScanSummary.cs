@@ -1,0 +1,51 @@
+namespace BatchFcn.Scanning;
+
+/// <summary>What <c>summary.json</c> records about a finished scan.</summary>
+public sealed record ScanSummary
+{
+    public required string ScanId { get; init; }
+
+    public required DateTimeOffset FinishedUtc { get; init; }
+
+    public required ImageInfo Image { get; init; }
+
+    public required ModelInfo Model { get; init; }
+
+    public required GeometryInfo Geometry { get; init; }
+
+    public required MapInfo Map { get; init; }
+
+    public required TileInfo Tiles { get; init; }
+
+    public required BackendInfo Backend { get; init; }
+
+    public required TimingInfo Timings { get; init; }
+
+    public required IReadOnlyList<ClassStatistics> Classes { get; init; }
+
+    public required int HeatmapClass { get; init; }
+
+    public required OutputInfo Outputs { get; init; }
+
+    public sealed record ImageInfo(string Path, int Level, long Width, long Height, double Downsample);
+
+    public sealed record ModelInfo(string Path, string Sha256, string SourceModel, string SourceSha256, int PatchHeight, int PatchWidth, long Classes, string Activation, string Normalization);
+
+    public sealed record GeometryInfo(int StrideY, int StrideX, int ReceptiveFieldY, int ReceptiveFieldX, int OffsetY, int OffsetX, bool PaddingFree, int Density, int OutputStrideY, int OutputStrideX);
+
+    public sealed record MapInfo(long Classes, long Rows, long Cols, int ChunkRows, int ChunkCols, string Layout, string FillValue, long ComputedCells);
+
+    public sealed record TileInfo(int Total, int Computed, int Skipped, int CellsPerTile, string Tissue, double? TissueThreshold, double? TissueFraction);
+
+    public sealed record BackendInfo(string Name, string Description, IReadOnlyList<string> Reasons);
+
+    /// <summary>Stage seconds are summed over tiles and overlap in the pipeline; <see cref="InputMegapixelsPerSecond"/>
+    /// is the image area (at the scanned level) covered per wall-clock second.</summary>
+    public sealed record TimingInfo(double WallSeconds, double PlanSeconds, double ReadSeconds, double PreprocessSeconds, double InferSeconds, double WriteSeconds, double FinalizeSeconds, double InputMegapixelsPerSecond);
+
+    /// <summary>Per class over computed cells: probability (after the model's activation, or a softmax
+    /// over classes when it has none) min/mean/max, and the fraction of cells where it is the top class.</summary>
+    public sealed record ClassStatistics(int Index, double MinProbability, double MeanProbability, double MaxProbability, double TopClassFraction);
+
+    public sealed record OutputInfo(string Scores, string Heatmap, string Summary, string? Npy);
+}

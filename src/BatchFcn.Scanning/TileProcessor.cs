@@ -1,0 +1,90 @@
+using BatchFcn.Imaging;
+using BatchFcn.Inference;
+
+namespace BatchFcn.Scanning;
+
+/// <summary>
+/// Computes tiles: reads each region (RGB8), converts it to normalised planar floats, runs the network,
+/// and scatters the kept cells into the tile's chunk. Each step is exposed on its own so the embedded
+/// runner can pipeline them; <see cref="Compute"/> does all of them in order.
+/// </summary>
+public sealed class TileProcessor(ScanPlan plan, IImageSource image, IInferenceBackend backend)
+{
+    public ScanPlan Plan { get; } = plan;
+
+    /// <summary>Floats in one chunk: [class, ChunkRows, ChunkCols].</summary>
+    public int ChunkLength => checked((int)(Plan.Classes * Plan.ChunkRows * Plan.ChunkCols));
+
+    /// <summary>A chunk with every cell at the fill value (NaN).</summary>
+    public float[] NewChunk()
+    {
+        var chunk = new float[ChunkLength];
+        Array.Fill(chunk, float.NaN);
+        return chunk;
+    }
+
+    /// <summary>Reads a region and writes it, normalised and planar, into <paramref name="destination"/> ([3, H, W]).</summary>
+    public void Prepare(TileRegion region, Span<float> destination) => Preprocess(Read(region), region, destination);
+
+    /// <summary>Reads a region's RGB8 pixels.</summary>
+    public byte[] Read(TileRegion region)
+    {
+        ArgumentNullException.ThrowIfNull(region);
+        return image.ReadRegion(Plan.Level, region.X, region.Y, region.Width, region.Height);
+    }
+
+    /// <summary>Normalises RGB8 pixels of a region into planar floats ([3, H, W]).</summary>
+    public void Preprocess(byte[] rgb, TileRegion region, Span<float> destination)
+    {
+        ArgumentNullException.ThrowIfNull(region);
+        int plane = region.Width * region.Height;
+        Preprocessor.RgbToPlanar(rgb, destination[..plane], destination.Slice(plane, plane), destination.Slice(2 * plane, plane), Plan.Normalization);
+    }
+
+    /// <summary>Runs the network on <paramref name="batch"/> same-shape regions already prepared.</summary>
+    public InferenceOutput Infer(float[] input, int batch, int height, int width) => backend.Run(input, batch, 3, height, width);
+
+    /// <summary>Copies the kept cells of item <paramref name="index"/> of a batch output into the chunk.</summary>
+    /// <exception cref="ScanException">The network returned fewer cells than the geometry promises.</exception>
+    public void Scatter(InferenceOutput output, int index, TileRegion region, float[] chunk)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        long classes = output.Shape[1], rows = output.Shape[2], cols = output.Shape[3];
+        if (classes != Plan.Classes || region.SkipRows + region.CellRows > rows || region.SkipCols + region.CellCols > cols)
+        {
+            throw new ScanException(
+                $"the network returned a {classes}x{rows}x{cols} map for a {region.Width}x{region.Height} region; the manifest's geometry " +
+                $"promised {Plan.Classes} classes and at least {region.SkipRows + region.CellRows}x{region.SkipCols + region.CellCols} cells (model and manifest disagree?)");
+        }
+
+        int alpha = Plan.Density;
+        long item = (long)index * classes * rows * cols;
+        for (long k = 0; k < classes; k++)
+        {
+            for (int i = 0; i < region.CellRows; i++)
+            {
+                long src = item + (((k * rows) + region.SkipRows + i) * cols) + region.SkipCols;
+                long dst = (((k * Plan.ChunkRows) + region.DenseRow + ((long)i * alpha)) * Plan.ChunkCols) + region.DenseCol;
+                for (int j = 0; j < region.CellCols; j++)
+                {
+                    chunk[dst + ((long)j * alpha)] = output.Values[src + j];
+                }
+            }
+        }
+    }
+
+    /// <summary>Computes one whole tile's chunk.</summary>
+    public float[] Compute(TileTask tile)
+    {
+        ArgumentNullException.ThrowIfNull(tile);
+        var chunk = NewChunk();
+        foreach (var region in tile.Regions)
+        {
+            var input = new float[3L * region.Width * region.Height];
+            Prepare(region, input);
+            Scatter(Infer(input, 1, region.Height, region.Width), 0, region, chunk);
+        }
+
+        return chunk;
+    }
+}
