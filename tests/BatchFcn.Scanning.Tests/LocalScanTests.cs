@@ -1,0 +1,100 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using BatchFcn.Imaging;
+using BatchFcn.Inference;
+using BatchFcn.Testing;
+
+namespace BatchFcn.Scanning.Tests;
+
+/// <summary>The whole embedded scan on a real pyramidal TIFF written by libvips.</summary>
+public sealed class LocalScanTests
+{
+    private static readonly Lazy<(TempDirectory Dir, SyntheticSlide.Result Slide)> Slide = new(() =>
+    {
+        var dir = TestPaths.TempDirectory();
+        return (dir, SyntheticSlide.Create(dir.File("slide.tif"), 1500, 1300, seed: 7, lesions: 2));
+    });
+
+    private static ScanRequest Request(string output, ScanOptions? options = null) =>
+        new(Slide.Value.Slide.Path, Path.Combine(TestPaths.RepositoryRoot, "models", "demo", "lesion_classifier.onnx"), output,
+            options ?? new ScanOptions { TileSize = 400, WriteNpy = true }, new BackendOptions { Backend = "auto" });
+
+    [Fact]
+    public async Task Run_WritesZarrHeatmapSummaryAndNpyEqualToWholeImageRun()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var summary = await LocalScan.RunAsync(Request(dir.File("out"), new ScanOptions { TileSize = 400, WriteNpy = true, Tissue = TissueMode.Off }));
+
+        Assert.Equal("cpu", summary.Backend.Name);
+        Assert.Contains(summary.Backend.Reasons, r => r.Contains("CUDA unavailable", StringComparison.Ordinal));
+        Assert.True(File.Exists(summary.Outputs.Heatmap));
+        Assert.True(File.Exists(Path.Combine(summary.Outputs.Scores, ".zarray")));
+        using var json = JsonDocument.Parse(File.ReadAllText(summary.Outputs.Summary));
+        Assert.Equal(summary.Tiles.Computed, json.RootElement.GetProperty("tiles").GetProperty("computed").GetInt32());
+        Assert.Equal(3, json.RootElement.GetProperty("classes").GetArrayLength());
+
+        // scores.npy: exactly the converted network on the whole image at once.
+        var npy = File.ReadAllBytes(summary.Outputs.Npy!);
+        Assert.Equal(0x93, npy[0]);
+        int headerLength = BitConverter.ToUInt16(npy, 8);
+        var header = System.Text.Encoding.ASCII.GetString(npy, 10, headerLength);
+        Assert.Contains($"'shape': (3, {summary.Map.Rows}, {summary.Map.Cols})", header, StringComparison.Ordinal);
+        Assert.Equal(0, (10 + headerLength) % 64);
+        var values = MemoryMarshal.Cast<byte, float>(npy.AsSpan(10 + headerLength)).ToArray();
+
+        using var source = VipsImageSource.Open(Slide.Value.Slide.Path);
+        var rgb = source.ReadRegion(0, 0, 0, (int)source.Levels[0].Width, (int)source.Levels[0].Height);
+        var whole = ScanFixture.WholeImage(summary.Model.Path, new RgbImage((int)source.Levels[0].Width, (int)source.Levels[0].Height, rgb));
+        Assert.Equal((whole.Rows, whole.Cols), (summary.Map.Rows, summary.Map.Cols));
+        Assert.True(ScanFixture.MaxRelativeError(whole.Values, values) <= 1e-5);
+    }
+
+    [Fact]
+    public async Task Run_Twice_WritesByteIdenticalChunks()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var a = await LocalScan.RunAsync(Request(dir.File("a")));
+        var b = await LocalScan.RunAsync(Request(dir.File("b"), new ScanOptions { TileSize = 400, WriteNpy = true, BatchSize = 1 }));
+        var chunksA = Directory.GetFiles(Path.Combine(a.Outputs.Scores, "0"), "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(a.Outputs.Scores, f)).Order().ToList();
+        var chunksB = Directory.GetFiles(Path.Combine(b.Outputs.Scores, "0"), "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(b.Outputs.Scores, f)).Order().ToList();
+        Assert.Equal(chunksA, chunksB);
+        Assert.Equal(a.Tiles.Computed, chunksA.Count);
+        foreach (var chunk in chunksA)
+        {
+            Assert.Equal(File.ReadAllBytes(Path.Combine(a.Outputs.Scores, chunk)), File.ReadAllBytes(Path.Combine(b.Outputs.Scores, chunk)));
+        }
+
+        Assert.Equal(File.ReadAllBytes(a.Outputs.Npy!), File.ReadAllBytes(b.Outputs.Npy!));
+    }
+
+    [Fact]
+    public async Task Run_SkipsBackgroundAndFindsTheLesions()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var summary = await LocalScan.RunAsync(Request(dir.File("out"), new ScanOptions { TileSize = 300 }));
+        Assert.True(summary.Tiles.Skipped > 0, "the synthetic slide has bare glass");
+        Assert.True(summary.Map.ComputedCells < summary.Map.Rows * summary.Map.Cols);
+        Assert.True(summary.Classes[2].MaxProbability > 0.9, "lesion class never called");
+        Assert.True(summary.Classes[1].TopClassFraction > summary.Classes[2].TopClassFraction, "more lesion than tissue");
+    }
+
+    [Fact]
+    public async Task Run_IntoAnEarlierScan_RefusesWithoutOverwrite()
+    {
+        using var dir = TestPaths.TempDirectory();
+        await LocalScan.RunAsync(Request(dir.File("out"), new ScanOptions { TileSize = 600 }));
+        var e = await Assert.ThrowsAsync<ScanException>(() => LocalScan.RunAsync(Request(dir.File("out"), new ScanOptions { TileSize = 600 })));
+        Assert.Contains("--overwrite", e.Message, StringComparison.Ordinal);
+        var again = await LocalScan.RunAsync(Request(dir.File("out"), new ScanOptions { TileSize = 600 }) with { Overwrite = true });
+        Assert.True(File.Exists(again.Outputs.Summary));
+    }
+
+    [Fact]
+    public async Task Run_MissingImage_NamesIt()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var request = Request(dir.File("out")) with { ImagePath = dir.File("missing.svs") };
+        var e = await Assert.ThrowsAsync<ImageReadException>(() => LocalScan.RunAsync(request));
+        Assert.Contains("missing.svs", e.Message, StringComparison.Ordinal);
+    }
+}
