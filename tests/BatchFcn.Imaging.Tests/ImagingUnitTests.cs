@@ -1,0 +1,87 @@
+using BatchFcn.Testing;
+
+namespace BatchFcn.Imaging.Tests;
+
+public sealed class TissueMaskTests
+{
+    private static RgbImage Split(int width, int height, int boundary)
+    {
+        var p = new byte[width * height * 3];
+        for (int i = 0; i < width * height; i++)
+        {
+            bool tissue = i % width >= boundary;
+            p[3 * i] = (byte)(tissue ? 220 : 240);
+            p[(3 * i) + 1] = (byte)(tissue ? 140 : 240);
+            p[(3 * i) + 2] = (byte)(tissue ? 200 : 242);
+        }
+
+        return new RgbImage(width, height, p);
+    }
+
+    [Theory]
+    [InlineData(0.08)]
+    [InlineData(null)]
+    public void Compute_SeparatesColouredTissueFromGlass(double? threshold)
+    {
+        var mask = TissueMask.Compute(Split(100, 50, 60), 10_000, 5_000, threshold);
+        Assert.Equal(0.4, mask.ForegroundFraction, 3);
+        Assert.Equal(100, mask.ScaleX);
+        Assert.False(mask.AnyForeground(0, 0, 5_800, 5_000));
+        Assert.True(mask.AnyForeground(6_100, 0, 6_200, 100));
+        Assert.True(mask.AnyForeground(5_950, 0, 5_990, 100), "one mask pixel of margin");
+    }
+
+    [Fact]
+    public void Compute_OtsuOnBlankGlass_KeepsItBackground()
+    {
+        var mask = TissueMask.Compute(Split(50, 50, 50), 500, 500, threshold: null);
+        Assert.Equal(0, mask.ForegroundFraction);
+        Assert.True(mask.Threshold >= 0.04);
+    }
+}
+
+public sealed class HeatmapRendererTests
+{
+    [Fact]
+    public void Colour_RunsFromBlueToRedAndClamps()
+    {
+        Assert.Equal(HeatmapRenderer.Colour(0, 2), HeatmapRenderer.Colour(-1, 2));
+        Assert.Equal(HeatmapRenderer.Colour(1, 0), HeatmapRenderer.Colour(2, 0));
+        Assert.True(HeatmapRenderer.Colour(0, 2) > HeatmapRenderer.Colour(0, 0), "0 is blue");
+        Assert.True(HeatmapRenderer.Colour(1, 0) > HeatmapRenderer.Colour(1, 2), "1 is red");
+    }
+
+    [Fact]
+    public void Render_WritesPngWithScaleBarAndLeavesNaNUntouched()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var thumb = new RgbImage(40, 30, Enumerable.Repeat((byte)200, 40 * 30 * 3).ToArray());
+        var scores = Enumerable.Range(0, 40 * 30).Select(i => i % 40 < 20 ? float.NaN : 1f).ToArray();
+        var path = dir.File("heat.png");
+        HeatmapRenderer.Render(thumb, scores, path);
+        using var image = NetVips.Image.NewFromFile(path);
+        Assert.Equal(40, image.Width);
+        Assert.True(image.Height > 30, "colour bar below the image");
+        Assert.Equal([200.0, 200.0, 200.0], image.Getpoint(5, 5));
+        Assert.True(image.Getpoint(30, 5)[0] > image.Getpoint(30, 5)[2], "score 1 is drawn red");
+    }
+}
+
+public sealed class SyntheticSlideTests
+{
+    [Fact]
+    public void Create_WritesPyramidWithLesionsInsideTheSlide()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var result = SyntheticSlide.Create(dir.File("s.tif"), 2048, 1536, seed: 3, lesions: 3);
+        Assert.Equal(3, result.Lesions.Count);
+        Assert.All(result.Lesions, l => Assert.True(l.X >= 0 && l.Y >= 0 && l.X + l.Width <= 2048 && l.Y + l.Height <= 1536));
+        using var source = VipsImageSource.Open(result.Path);
+        Assert.True(source.Levels.Count >= 3);
+        var mask = TissueMask.Compute(source.Thumbnail(256), 2048, 1536, 0.08);
+        Assert.InRange(mask.ForegroundFraction, 0.1, 0.9);
+        var l0 = result.Lesions[0];
+        var centre = source.ReadRegion(0, l0.X + (l0.Width / 2) - 8, l0.Y + (l0.Height / 2) - 8, 16, 16);
+        Assert.True(centre.Where((_, i) => i % 3 == 1).Average(v => v) < 150, "lesions are dark");
+    }
+}

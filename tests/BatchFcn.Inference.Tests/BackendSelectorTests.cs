@@ -1,0 +1,99 @@
+using BatchFcn.Testing;
+using Microsoft.Extensions.Logging;
+
+namespace BatchFcn.Inference.Tests;
+
+public sealed class BackendSelectorTests
+{
+    private static string Model => TestPaths.Model("fully_conv");
+
+    private sealed class CapturingLogger : ILogger
+    {
+        public List<(LogLevel Level, string Message)> Entries { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Entries.Add((logLevel, formatter(state, exception)));
+    }
+
+    [Theory]
+    [InlineData("auto")]
+    [InlineData("cuda")]
+    public void Select_WithoutCuda_FallsBackToCpuAndLogsWhy(string requested)
+    {
+        // This build carries the CPU package and no GPU is present: the probe session must fail.
+        var logger = new CapturingLogger();
+        var selection = BackendSelector.Select(Model, new BackendOptions { Backend = requested }, logger);
+        using var backend = selection.Backend;
+        Assert.Equal("cpu", backend.Name);
+        Assert.StartsWith("CUDA unavailable (", selection.Reasons[0], StringComparison.Ordinal);
+        var warning = Assert.Single(logger.Entries, e => e.Level == LogLevel.Warning);
+        Assert.Contains("falling back to CPU", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Select_WhenCudaProbeSucceeds_UsesIt()
+    {
+        using var fake = new FakeBackend();
+        var selection = BackendSelector.Select(Model, new BackendOptions(), cudaFactory: (_, _) => fake);
+        Assert.Same(fake, selection.Backend);
+    }
+
+    [Fact]
+    public void Select_Cpu_DoesNotProbeCuda()
+    {
+        var selection = BackendSelector.Select(Model, new BackendOptions { Backend = "cpu", Threads = 1 },
+            cudaFactory: (_, _) => throw new InvalidOperationException("must not be called"));
+        using var backend = selection.Backend;
+        Assert.Equal("cpu", backend.Name);
+        Assert.Contains("1 thread", backend.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Select_CpuWithoutAvx2_RefusesUnlessAllowed()
+    {
+        var old = new CpuFeatures(false, false, false, "X64");
+        var e = Assert.Throws<BackendUnavailableException>(() => BackendSelector.Select(Model, new BackendOptions { Backend = "cpu" }, cpuFeatures: old));
+        Assert.Contains("no AVX2", e.Message, StringComparison.Ordinal);
+        Assert.Contains("--allow-no-avx2", e.Message, StringComparison.Ordinal);
+        using var allowed = BackendSelector.Select(Model, new BackendOptions { Backend = "cpu", AllowNoAvx2 = true }, cpuFeatures: old).Backend;
+        Assert.Equal("cpu", allowed.Name);
+    }
+
+    [Fact]
+    public void Select_UnknownBackend_IsRefused() =>
+        Assert.Throws<BackendUnavailableException>(() => BackendSelector.Select(Model, new BackendOptions { Backend = "tpu" }));
+
+    [Fact]
+    public void CpuBackend_RunsBatches()
+    {
+        using var backend = BackendSelector.Select(Model, new BackendOptions { Backend = "cpu" }).Backend;
+        var output = backend.Run(new float[2 * 3 * 32 * 32], 2, 3, 32, 32);
+        Assert.Equal([2L, 3, 6, 6], output.Shape);
+    }
+
+    [Fact]
+    public void Detect_ReportsCpuFeaturesAndQuota()
+    {
+        var cpu = CpuFeatures.Detect();
+        Assert.Contains("AVX2", cpu.ToString(), StringComparison.Ordinal);
+        Assert.InRange(CpuQuota.Available(), 1, Environment.ProcessorCount);
+    }
+
+    private sealed class FakeBackend : IInferenceBackend
+    {
+        public string Name => "cuda";
+
+        public string Description => "fake";
+
+        public InferenceOutput Run(float[] input, int batch, int channels, int height, int width) => throw new NotSupportedException();
+
+        public void Dispose()
+        {
+        }
+    }
+}
