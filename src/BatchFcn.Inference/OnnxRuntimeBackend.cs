@@ -34,6 +34,9 @@ internal sealed class OnnxRuntimeBackend : IInferenceBackend
             InterOpNumThreads = 1,
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
+
+        // Reading and pre-processing run beside inference; spinning worker threads would steal their cores.
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         return new OnnxRuntimeBackend(new InferenceSession(modelPath, options), "cpu", $"ONNX Runtime CPU, {threads} thread(s), {cpu}");
     }
 

@@ -60,11 +60,14 @@ public sealed class EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray s
         try
         {
             var pending = new List<Item>();
+            var options = processor.Plan.Options;
             foreach (var tile in processor.Plan.Tiles)
             {
                 foreach (var region in tile.Regions)
                 {
-                    if (pending.Count > 0 && (pending.Count == processor.Plan.Options.BatchSize || !SameShape(pending[0].Region, region)))
+                    long pixels = (long)region.Width * region.Height;
+                    int batchLimit = (int)Math.Clamp(options.MaxBatchPixels / Math.Max(1, pixels), 1, options.BatchSize);
+                    if (pending.Count > 0 && (pending.Count >= batchLimit || !SameShape(pending[0].Region, region)))
                     {
                         await output.WriteAsync(Prepare(pending), token).ConfigureAwait(false);
                         pending = [];

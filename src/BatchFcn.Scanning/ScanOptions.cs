@@ -28,10 +28,22 @@ public sealed record ScanOptions
     /// <value>The default is <see langword="null"/>.</value>
     public double? MicronsPerPixel { get; init; }
 
-    /// <summary>Tile input size in pixels; rounded down to what the geometry allows (a whole number of cells).</summary>
-    /// <value>The default is 1024.</value>
-    [Range(16, 16384)]
-    public int TileSize { get; init; } = 1024;
+    /// <summary>Tile input size in pixels, rounded down to what the geometry allows (a whole number of
+    /// cells); 0 picks the smallest tile whose halo overlap costs at most 20 % extra, capped at
+    /// <see cref="MaxAutoTileSize"/>.</summary>
+    /// <value>The default is 0 (automatic).</value>
+    [Range(0, 16384)]
+    public int TileSize { get; init; }
+
+    /// <summary>Largest tile the automatic choice may pick (memory grows with its square).</summary>
+    /// <value>The default is 4096.</value>
+    [Range(64, 16384)]
+    public int MaxAutoTileSize { get; init; } = 4096;
+
+    /// <summary>Upper bound on pixels per inference batch; the batch shrinks for large tiles.</summary>
+    /// <value>The default is 16 megapixels.</value>
+    [Range(1 << 16, 1 << 30)]
+    public long MaxBatchPixels { get; init; } = 16L << 20;
 
     /// <summary>Background detection.</summary>
     /// <value>The default is <see cref="TissueMode.Saturation"/>.</value>

@@ -41,9 +41,9 @@ public static class ScanPlanner
                 $"({geometry.X.MinimumInputLength()}x{geometry.Y.MinimumInputLength()}, patch {manifest.Patch.Width}x{manifest.Patch.Height})");
         }
 
-        int cells = Math.Min(
-            AxisTiler.CellsForInputLength(geometry.Y.Geometry, options.TileSize),
-            AxisTiler.CellsForInputLength(geometry.X.Geometry, options.TileSize));
+        int cells = options.TileSize > 0
+            ? Math.Min(AxisTiler.CellsForInputLength(geometry.Y.Geometry, options.TileSize), AxisTiler.CellsForInputLength(geometry.X.Geometry, options.TileSize))
+            : AutoCells(geometry, options.MaxAutoTileSize);
         var rowsPlans = ShiftPlans(geometry.Y, info.Height, cells, alpha, sy / alpha);
         var colsPlans = ShiftPlans(geometry.X, info.Width, cells, alpha, sx / alpha);
         long rows = DenseLength(geometry.Y, info.Height, alpha, sy / alpha);
@@ -102,6 +102,25 @@ public static class ScanPlanner
             TissueFraction = mask?.ForegroundFraction,
             Options = options,
         };
+    }
+
+    /// <summary>The fewest cells per tile whose overlap cost ((T_y·T_x)/(n·S_y·n·S_x)) is at most 1.2,
+    /// or the most that fit in <paramref name="maxTile"/> pixels.</summary>
+    internal static int AutoCells(NetworkGeometry geometry, int maxTile)
+    {
+        var gy = geometry.Y.Geometry;
+        var gx = geometry.X.Geometry;
+        int limit = Math.Max(1, Math.Min(AxisTiler.CellsForInputLength(gy, maxTile), AxisTiler.CellsForInputLength(gx, maxTile)));
+        for (int n = 1; n < limit; n++)
+        {
+            double cost = AxisTiler.InteriorInputLength(gy, n) * (double)AxisTiler.InteriorInputLength(gx, n) / ((double)n * gy.Stride * n * gx.Stride);
+            if (cost <= 1.2)
+            {
+                return n;
+            }
+        }
+
+        return limit;
     }
 
     private static int ChooseLevel(IImageSource image, ScanOptions options)

@@ -8,7 +8,7 @@ namespace BatchFcn.Cli.Commands;
 /// <summary>The options shared by <c>run</c> and <c>demo</c>, and their translation into scan and backend options.</summary>
 internal sealed class ScanArguments
 {
-    public Option<int> Tile { get; } = new("--tile") { Description = "Tile input size in pixels (rounded down to whole cells of the network)", DefaultValueFactory = _ => 1024 };
+    public Option<int> Tile { get; } = new("--tile") { Description = "Tile input size in pixels, rounded down to whole cells of the network (0 = automatic: halo overlap at most 20 %, at most 4096)", DefaultValueFactory = _ => 0 };
 
     public Option<string> Tissue { get; } = new("--tissue") { Description = "Background skipping: saturation, otsu or off", DefaultValueFactory = _ => "saturation" };
 
@@ -60,7 +60,7 @@ internal sealed class ScanArguments
         var normalization = NormalizationFrom(parse);
         var options = new ScanOptions
         {
-            TileSize = Range(parse.GetValue(Tile), 16, 16384, "--tile"),
+            TileSize = parse.GetValue(Tile) is 0 ? 0 : Range(parse.GetValue(Tile), 16, 16384, "--tile"),
             Tissue = tissue,
             TissueThreshold = parse.GetValue(TissueThreshold) is var t and >= 0 and <= 1 ? t : throw new ScanException("--tissue-threshold must lie in [0, 1]"),
             Level = Range(parse.GetValue(Level), 0, 64, "--level"),

@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using BatchFcn.Conversion;
+using BatchFcn.Imaging;
+using BatchFcn.Inference;
+using BatchFcn.Scanning;
+using NetVips;
+
+namespace BatchFcn.Benchmarks;
+
+/// <summary>
+/// Three ways to get the same score map over one region, alternated within each round (A B C A B C …):
+/// (1) the classifier on every crop at stride S (batched), (2) the converted network on the whole region
+/// in one run, (3) the full <c>run</c> pipeline (read from a tiled JPEG TIFF, pre-process, tiles, write
+/// Zarr, finalize). Prints megapixels of image covered per second, achieved GFLOP/s and the ratios.
+/// </summary>
+internal static class ScanBenchmark
+{
+    public static async Task<int> RunAsync(string classifier, int region, int cropRegion, int rounds, int threads)
+    {
+        using var work = new TempFolder();
+        var source = OnnxModelFile.Load(classifier);
+        var batchDim = source.Graph.Input[0].Type.TensorType.Shape.Dim[0];
+        int cropBatch = batchDim.HasDimValue && batchDim.DimValue == 1 ? 1 : 16;
+        var result = FcnConverter.Convert(source);
+        var fcn = Path.Combine(work.Path, "fcn.onnx");
+        OnnxModelFile.Save(result.Model, fcn);
+        var manifest = ModelManifest.From(result, classifier, ModelManifest.Sha256Of(classifier));
+        manifest.Save(ModelManifest.PathFor(fcn));
+
+        // One random RGB region, also written as a tiled JPEG TIFF for the pipeline.
+        var pixels = new byte[region * region * 3];
+        new Random(1).NextBytes(pixels);
+        var tiff = Path.Combine(work.Path, "region.tif");
+        using (var image = Image.NewFromMemory(pixels, region, region, 3, Enums.BandFormat.Uchar))
+        {
+            image.Tiffsave(tiff, compression: Enums.ForeignTiffCompression.Jpeg, q: 90, tile: true, tileWidth: 256, tileHeight: 256, pyramid: true, bigtiff: true);
+        }
+
+        int f = result.PatchHeight, s = result.Geometry.Y.Geometry.Stride;
+        var backendOptions = new BackendOptions { Backend = "cpu", Threads = threads };
+        using var classifierBackend = BackendSelector.Select(classifier, backendOptions).Backend;
+        using var fcnBackend = BackendSelector.Select(fcn, backendOptions).Backend;
+        var whole = Planar(pixels, region, region);
+        var crops = CropBatch(pixels, region, cropRegion, f, s, cropBatch, out int cropCount);
+        fcnBackend.Run(whole, 1, 3, region, region); // warm-up: arena, kernels
+        classifierBackend.Run(crops[0].Input, crops[0].Count, 3, f, f);
+
+        var times = new List<double[]>();
+        for (int r = 0; r < rounds; r++)
+        {
+            var clock = Stopwatch.StartNew();
+            foreach (var batch in crops)
+            {
+                classifierBackend.Run(batch.Input, batch.Count, 3, f, f);
+            }
+
+            double sliding = clock.Elapsed.TotalSeconds;
+            clock.Restart();
+            fcnBackend.Run(whole, 1, 3, region, region);
+            double dense = clock.Elapsed.TotalSeconds;
+            clock.Restart();
+            var summary = await LocalScan.RunAsync(new ScanRequest(tiff, fcn, Path.Combine(work.Path, "scan" + r), new ScanOptions { Tissue = TissueMode.Off }, backendOptions));
+            double pipeline = clock.Elapsed.TotalSeconds;
+            times.Add([sliding, dense, pipeline, summary.Timings.InferSeconds]);
+        }
+
+        double Median(int i) => times.Select(t => t[i]).Order().ElementAt(rounds / 2);
+        double cropMpx = (double)cropRegion * cropRegion / 1e6, regionMpx = (double)region * region / 1e6;
+        var outSize = result.Geometry.OutputSize(region, region);
+        double slidingRate = cropMpx / Median(0), denseRate = regionMpx / Median(1), pipelineRate = regionMpx / Median(2);
+        Console.WriteLine($"model {Path.GetFileName(classifier)}: patch {f}, stride {s}, {(result.Geometry.IsPaddingFree ? "padding-free" : "padded")}, " +
+                          $"{result.FlopsPerPatch / 1e9:0.000} GFLOP/patch, {result.FlopsPerCell / 1e6:0.00} MFLOP/cell; CPU threads {threads}; median of {rounds} alternating rounds");
+        Console.WriteLine($"{"method",-44}{"region",12}{"median s",10}{"Mpx/s",9}{"GFLOP/s",9}");
+        Console.WriteLine($"{"(1) classifier on every crop at stride S",-44}{cropRegion + "²",12}{Median(0),10:0.000}{slidingRate,9:0.00}{cropCount * result.FlopsPerPatch / 1e9 / Median(0),9:0.0}");
+        Console.WriteLine($"{"(2) converted network on the whole region",-44}{region + "²",12}{Median(1),10:0.000}{denseRate,9:0.00}{outSize.Height * outSize.Width * result.FlopsPerCell / 1e9 / Median(1),9:0.0}");
+        Console.WriteLine($"{"(3) run pipeline from tiled JPEG TIFF",-44}{region + "²",12}{Median(2),10:0.000}{pipelineRate,9:0.00}{outSize.Height * outSize.Width * result.FlopsPerCell / 1e9 / Median(2),9:0.0}");
+        Console.WriteLine($"ratios: (2)/(1) = {denseRate / slidingRate:0.0}x   (3)/(2) = {pipelineRate / denseRate:0.00}   (pipeline's own inference {Median(3):0.000} s of {Median(2):0.000} s)");
+        Console.WriteLine($"peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:0} MB");
+        return 0;
+    }
+
+    private static float[] Planar(byte[] rgb, int width, int height)
+    {
+        var input = new float[3L * width * height];
+        int plane = width * height;
+        Preprocessor.RgbToPlanar(rgb, input.AsSpan(0, plane), input.AsSpan(plane, plane), input.AsSpan(2 * plane, plane), Normalization.ImageNet);
+        return input;
+    }
+
+    private sealed record Crops(float[] Input, int Count);
+
+    /// <summary>All crops at stride S inside the top-left <paramref name="area"/>² of the region, batched (16, or 1 for a fixed-batch classifier).</summary>
+    private static List<Crops> CropBatch(byte[] rgb, int width, int area, int patch, int stride, int batchSize, out int count)
+    {
+        var batches = new List<Crops>();
+        var current = new List<float[]>();
+        count = 0;
+        for (int y = 0; y + patch <= area; y += stride)
+        {
+            for (int x = 0; x + patch <= area; x += stride)
+            {
+                var crop = new byte[patch * patch * 3];
+                for (int row = 0; row < patch; row++)
+                {
+                    Array.Copy(rgb, (((y + row) * width) + x) * 3, crop, row * patch * 3, patch * 3);
+                }
+
+                current.Add(Planar(crop, patch, patch));
+                count++;
+                if (current.Count == batchSize)
+                {
+                    batches.Add(new Crops([.. current.SelectMany(c => c)], current.Count));
+                    current.Clear();
+                }
+            }
+        }
+
+        if (current.Count > 0)
+        {
+            batches.Add(new Crops([.. current.SelectMany(c => c)], current.Count));
+        }
+
+        return batches;
+    }
+}
+
+internal sealed class TempFolder : IDisposable
+{
+    public string Path { get; } = Directory.CreateTempSubdirectory("batchfcn-bench-").FullName;
+
+    public void Dispose() => Directory.Delete(Path, recursive: true);
+}
