@@ -1,0 +1,105 @@
+using System.Text.Json;
+using BatchFcn.Cli;
+using BatchFcn.Imaging;
+using BatchFcn.Testing;
+
+namespace BatchFcn.Cli.Tests;
+
+/// <summary><c>run</c>, <c>demo</c> and <c>info</c> as a user runs them (in process, real libvips and ONNX Runtime).</summary>
+public sealed class ScanCommandTests
+{
+    private static readonly Lazy<(TempDirectory Dir, string Slide)> Slide = new(() =>
+    {
+        var dir = TestPaths.TempDirectory();
+        return (dir, SyntheticSlide.Create(dir.File("slide.tif"), 1200, 900, seed: 11, lesions: 1).Path);
+    });
+
+    private static string DemoClassifier => Path.Combine(TestPaths.RepositoryRoot, "models", "demo", "lesion_classifier.onnx");
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        int code = CliApp.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public void Run_Classifier_ConvertsOnTheFlyAndWritesEveryOutput()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var r = Run("run", "--model", DemoClassifier, "--image", Slide.Value.Slide, "--out", dir.Path, "--npy", "--tile", "300");
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Contains("Mpx/s on cpu", r.Out, StringComparison.Ordinal);
+        Assert.Contains("heatmap: " + Path.Combine(dir.Path, "heatmap.png"), r.Out, StringComparison.Ordinal);
+        Assert.Contains("Converted classifier", r.Err, StringComparison.Ordinal);
+        Assert.Contains("CUDA unavailable", r.Err, StringComparison.Ordinal);
+        Assert.Contains("tiles", r.Err, StringComparison.Ordinal); // progress lines
+        foreach (var file in new[] { "heatmap.png", "summary.json", "scores.npy", "scores.zarr/.zarray", "model/lesion_classifier_fcn.onnx", "model/lesion_classifier_fcn.json" })
+        {
+            Assert.True(File.Exists(Path.Combine(dir.Path, file)), file);
+        }
+
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Path, "summary.json")));
+        Assert.Equal(8, summary.RootElement.GetProperty("geometry").GetProperty("outputStrideX").GetInt32());
+        Assert.True(summary.RootElement.GetProperty("tiles").GetProperty("skipped").GetInt32() > 0);
+    }
+
+    [Fact]
+    public void Run_Density2_HalvesTheOutputStride()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var r = Run("run", "--model", DemoClassifier, "--image", Slide.Value.Slide, "--out", dir.Path, "--density", "2", "--tissue", "off");
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Contains("at stride 4x4", r.Out, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--density", "3", "does not divide the network's stride")]
+    [InlineData("--tissue", "sometimes", "--tissue 'sometimes'")]
+    [InlineData("--backend", "tpu", "--backend 'tpu'")]
+    [InlineData("--mean", "1,2", "--mean '1,2'")]
+    [InlineData("--level", "9", "--level 9 does not exist")]
+    [InlineData("--mpp", "0.5", "does not record its pixel size")]
+    [InlineData("--class", "7", "--class 7 does not exist")]
+    public void Run_BadOption_ExplainsAndExits2(string option, string value, string message)
+    {
+        using var dir = TestPaths.TempDirectory();
+        var r = Run("run", "--model", DemoClassifier, "--image", Slide.Value.Slide, "--out", dir.Path, option, value);
+        Assert.Equal(CliApp.UserError, r.Code);
+        Assert.Contains(message, r.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_CorruptImage_NamesItAndExits2()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var bad = dir.File("bad.tif");
+        File.WriteAllBytes(bad, [0x49, 0x49, 0x2a, 0x00, 0xff, 0xff, 0xff, 0x7f, 1, 2, 3]);
+        var r = Run("run", "--model", DemoClassifier, "--image", bad, "--out", dir.File("out"));
+        Assert.Equal(CliApp.UserError, r.Code);
+        Assert.Contains("bad.tif", r.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Demo_FindsEveryPlantedLesion()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var r = Run("demo", "--out", dir.Path, "--size", "4096");
+        Assert.True(r.Code == 0, r.Out + r.Err);
+        Assert.Matches(@"lesions found: (\d) of \1 planted", r.Out);
+        Assert.True(File.Exists(Path.Combine(dir.Path, "scan", "heatmap.png")));
+        var again = Run("demo", "--out", dir.Path, "--size", "4096");
+        Assert.Contains("using the synthetic slide made earlier", again.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Info_ShowsHardwareAndTheAutoChoice()
+    {
+        var r = Run("info");
+        Assert.Equal(0, r.Code);
+        Assert.Contains("AVX2", r.Out, StringComparison.Ordinal);
+        Assert.Contains("OpenSlide formats yes", r.Out, StringComparison.Ordinal);
+        Assert.Contains("auto chooses: cpu (CUDA unavailable", r.Out, StringComparison.Ordinal);
+    }
+}
