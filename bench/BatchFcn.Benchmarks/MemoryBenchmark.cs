@@ -25,7 +25,7 @@ internal static class MemoryBenchmark
                 RedirectStandardOutput = true,
             };
             using var child = Process.Start(start)!;
-            var line = child.StandardOutput.ReadToEnd().Trim();
+            var line = child.StandardOutput.ReadToEnd().TrimEnd();
             child.WaitForExit();
             Console.WriteLine($"{size + "²",10}{line}");
         }
