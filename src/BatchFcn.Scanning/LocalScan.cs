@@ -96,9 +96,9 @@ public static partial class LocalScan
     {
         ArgumentNullException.ThrowIfNull(logger);
         var manifestPath = ModelManifest.PathFor(modelPath);
-        if (File.Exists(manifestPath) && File.Exists(modelPath))
+        if (File.Exists(manifestPath) && File.Exists(modelPath) && TryLoadManifest(manifestPath) is { } existing)
         {
-            return (Path.GetFullPath(modelPath), ModelManifest.Load(manifestPath));
+            return (Path.GetFullPath(modelPath), existing);
         }
 
         var result = FcnConverter.Convert(OnnxModelFile.Load(modelPath));
@@ -108,6 +108,19 @@ public static partial class LocalScan
         manifest.Save(ModelManifest.PathFor(fcn));
         LogConverted(logger, modelPath, fcn);
         return (fcn, manifest);
+    }
+
+    /// <summary>A .json next to a classifier may be anything; only a BatchFcn manifest marks a converted model.</summary>
+    private static ModelManifest? TryLoadManifest(string path)
+    {
+        try
+        {
+            return ModelManifest.Load(path);
+        }
+        catch (ConversionException)
+        {
+            return null;
+        }
     }
 
     private static void PrepareOutput(string output, bool overwrite)

@@ -2,19 +2,13 @@ using System.Text.Json;
 using BatchFcn.Cli;
 using BatchFcn.Testing;
 
+using static BatchFcn.Cli.Tests.CliRunner;
+
 namespace BatchFcn.Cli.Tests;
 
 /// <summary>The commands as a user runs them (in process): output, files written, exit status.</summary>
 public sealed class CliAppTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        int code = CliApp.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
     [Fact]
     public void Convert_WritesModelAndManifest_ThenVerifyPasses()
     {

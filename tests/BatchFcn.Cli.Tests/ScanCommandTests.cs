@@ -3,6 +3,8 @@ using BatchFcn.Cli;
 using BatchFcn.Imaging;
 using BatchFcn.Testing;
 
+using static BatchFcn.Cli.Tests.CliRunner;
+
 namespace BatchFcn.Cli.Tests;
 
 /// <summary><c>run</c>, <c>demo</c> and <c>info</c> as a user runs them (in process, real libvips and ONNX Runtime).</summary>
@@ -15,14 +17,6 @@ public sealed class ScanCommandTests
     });
 
     private static string DemoClassifier => Path.Combine(TestPaths.RepositoryRoot, "models", "demo", "lesion_classifier.onnx");
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        int code = CliApp.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
 
     [Fact]
     public void Run_Classifier_ConvertsOnTheFlyAndWritesEveryOutput()
