@@ -33,6 +33,10 @@ internal sealed class OnnxRuntimeBackend : IInferenceBackend
             IntraOpNumThreads = threads,
             InterOpNumThreads = 1,
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+
+            // Tiles come in a few shapes (interior, edges, batch sizes); a memory plan per shape costs more
+            // than it saves, while the arena still reuses buffers across runs.
+            EnableMemoryPattern = false,
         };
 
         // Reading and pre-processing run beside inference; spinning worker threads would steal their cores.
