@@ -4,6 +4,9 @@ namespace BatchFcn.Geometry;
 /// Splits one axis of an image into tiles whose valid cores abut exactly: every kept cell's receptive
 /// field lies inside its tile, or runs past the image edge exactly where the tile does, so the tile's
 /// cell equals the whole-image cell bit for bit in exact arithmetic (DESIGN §2, invariant C).
+/// Tiles at the image's edges are shifted back inside the image (by whole strides, so the grid stays
+/// aligned) to keep the interior tiles' length wherever the image allows: fewer distinct shapes to batch
+/// and to warm up, and never a pixel of padding.
 /// </summary>
 public static class AxisTiler
 {
@@ -18,12 +21,22 @@ public static class AxisTiler
         ArgumentOutOfRangeException.ThrowIfLessThan(cellsPerTile, 1);
         var g = path.Geometry;
         long cells = path.OutputLength(imageLength);
+        long interior = InteriorInputLength(g, cellsPerTile);
         var tiles = new List<AxisTile>((int)((cells + cellsPerTile - 1) / cellsPerTile));
         for (long c0 = 0; c0 < cells; c0 += cellsPerTile)
         {
             long c1 = Math.Min(c0 + cellsPerTile, cells);
             long x0 = Math.Max(0, (c0 * g.Stride) - g.HaloBefore);
             long x1 = Math.Min(imageLength, g.WindowEnd(c1 - 1));
+            if (x1 - x0 < interior)
+            {
+                // Extend backwards by whole strides (kept windows stay inside), then forwards (more context
+                // after the last kept cell changes nothing it reads).
+                long back = Math.Min(x0 / g.Stride, (interior - (x1 - x0)) / g.Stride);
+                x0 -= back * g.Stride;
+                x1 = Math.Min(imageLength, Math.Max(x1, x0 + interior));
+            }
+
             tiles.Add(new AxisTile(tiles.Count, x0, x1 - x0, c0, (int)(c1 - c0)));
         }
 

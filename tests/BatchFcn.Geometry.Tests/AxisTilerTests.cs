@@ -52,6 +52,22 @@ public sealed class AxisTilerTests
         }
     }
 
+    [Theory]
+    [InlineData("padding-free", 1)]
+    [InlineData("padded", 2)]
+    [InlineData("ceil", 2)]
+    public void Plan_ShiftsEdgeTilesBackToKeepFewShapes(string kind, int maxShapes)
+    {
+        var path = Build(kind);
+        foreach (long length in new long[] { 333, 1000, 1001, 4099 })
+        {
+            var tiles = AxisTiler.Plan(path, length, 7);
+            long interior = AxisTiler.InteriorInputLength(path.Geometry, 7);
+            Assert.True(tiles.Select(t => t.InputLength).Distinct().Count() <= maxShapes, $"{kind} {length}: {string.Join(",", tiles.Select(t => t.InputLength))}");
+            Assert.All(tiles, t => Assert.InRange(t.InputLength, interior - path.Geometry.Stride + 1, interior + path.Geometry.Stride - 1));
+        }
+    }
+
     [Fact]
     public void Plan_ImageSmallerThanNetworkNeeds_IsEmpty()
     {
