@@ -40,10 +40,11 @@ public sealed record ScanOptions
     [Range(64, 16384)]
     public int MaxAutoTileSize { get; init; } = 4096;
 
-    /// <summary>Upper bound on pixels per inference batch; the batch shrinks for large tiles.</summary>
-    /// <value>The default is 16 megapixels.</value>
+    /// <summary>Upper bound on pixels per inference batch; the batch shrinks for large tiles (batching
+    /// large tiles only grows the activations: measured 18.1 s vs 14.7 s and 4.2 vs 2.2 GB for 2380² tiles).</summary>
+    /// <value>The default is 4 megapixels.</value>
     [Range(1 << 16, 1 << 30)]
-    public long MaxBatchPixels { get; init; } = 16L << 20;
+    public long MaxBatchPixels { get; init; } = 4L << 20;
 
     /// <summary>Background detection.</summary>
     /// <value>The default is <see cref="TissueMode.Saturation"/>.</value>
