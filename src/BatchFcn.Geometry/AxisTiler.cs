@@ -5,8 +5,8 @@ namespace BatchFcn.Geometry;
 /// field lies inside its tile, or runs past the image edge exactly where the tile does, so the tile's
 /// cell equals the whole-image cell bit for bit in exact arithmetic (DESIGN §2, invariant C).
 /// Tiles at the image's edges are shifted back inside the image (by whole strides, so the grid stays
-/// aligned) to keep the interior tiles' length wherever the image allows: fewer distinct shapes to batch
-/// and to warm up, and never a pixel of padding.
+/// aligned) to the interior tiles' length where the image allows and the tile is at least half that long:
+/// fewer distinct shapes to batch and to warm up, and never a pixel of padding.
 /// </summary>
 public static class AxisTiler
 {
@@ -28,10 +28,11 @@ public static class AxisTiler
             long c1 = Math.Min(c0 + cellsPerTile, cells);
             long x0 = Math.Max(0, (c0 * g.Stride) - g.HaloBefore);
             long x1 = Math.Min(imageLength, g.WindowEnd(c1 - 1));
-            if (x1 - x0 < interior)
+            if (x1 - x0 < interior && 2 * (x1 - x0) >= interior)
             {
                 // Extend backwards by whole strides (kept windows stay inside), then forwards (more context
-                // after the last kept cell changes nothing it reads).
+                // after the last kept cell changes nothing it reads). A tile shorter than half an interior
+                // one stays short: computing twice its pixels costs more than another shape.
                 long back = Math.Min(x0 / g.Stride, (interior - (x1 - x0)) / g.Stride);
                 x0 -= back * g.Stride;
                 x1 = Math.Min(imageLength, Math.Max(x1, x0 + interior));

@@ -43,7 +43,7 @@ public static class ScanPlanner
 
         int cells = options.TileSize > 0
             ? Math.Min(AxisTiler.CellsForInputLength(geometry.Y.Geometry, options.TileSize), AxisTiler.CellsForInputLength(geometry.X.Geometry, options.TileSize))
-            : AutoCells(geometry, options.MaxAutoTileSize);
+            : Balance(AutoCells(geometry, options.MaxAutoTileSize), Math.Max(geometry.Y.OutputLength(info.Height), geometry.X.OutputLength(info.Width)));
         var rowsPlans = ShiftPlans(geometry.Y, info.Height, cells, alpha, sy / alpha);
         var colsPlans = ShiftPlans(geometry.X, info.Width, cells, alpha, sx / alpha);
         long rows = DenseLength(geometry.Y, info.Height, alpha, sy / alpha);
@@ -121,6 +121,14 @@ public static class ScanPlanner
         }
 
         return limit;
+    }
+
+    /// <summary>Evens out the chunks along the longer axis: 250 cells in chunks of at most 109 become
+    /// 84 + 84 + 82 rather than 109 + 109 + 32 (whose short edge tile would compute a lot for little).</summary>
+    internal static int Balance(int cellsPerTile, long cells)
+    {
+        long chunks = Math.Max(1, (cells + cellsPerTile - 1) / cellsPerTile);
+        return (int)Math.Max(1, (cells + chunks - 1) / chunks);
     }
 
     private static int ChooseLevel(IImageSource image, ScanOptions options)

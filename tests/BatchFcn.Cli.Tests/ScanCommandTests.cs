@@ -40,6 +40,31 @@ public sealed class ScanCommandTests
     }
 
     [Fact]
+    public void Convert_RecordsNormalization_AndRunUsesIt()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var fcn = dir.File("demo_fcn.onnx");
+        var convert = Run("convert", DemoClassifier, "-o", fcn, "--mean", "0.5,0.5,0.5", "--std", "0.25,0.25,0.25");
+        Assert.True(convert.Code == 0, convert.Err);
+        using (var manifest = JsonDocument.Parse(File.ReadAllText(dir.File("demo_fcn.json"))))
+        {
+            var n = manifest.RootElement.GetProperty("normalization");
+            Assert.Equal([0.5f, 0.5f, 0.5f], n.GetProperty("mean").EnumerateArray().Select(e => e.GetSingle()));
+            Assert.Equal([0.25f, 0.25f, 0.25f], n.GetProperty("std").EnumerateArray().Select(e => e.GetSingle()));
+        }
+
+        var run = Run("run", "--model", fcn, "--image", Slide.Value.Slide, "--out", dir.File("out"), "--tile", "600");
+        Assert.True(run.Code == 0, run.Err);
+        using var summary = JsonDocument.Parse(File.ReadAllText(dir.File("out/summary.json")));
+        Assert.Contains("mean (0.5, 0.5, 0.5), std (0.25, 0.25, 0.25)", summary.RootElement.GetProperty("model").GetProperty("normalization").GetString(), StringComparison.Ordinal);
+
+        var overridden = Run("run", "--model", fcn, "--image", Slide.Value.Slide, "--out", dir.File("out2"), "--tile", "600", "--std", "0.5,0.5,0.5");
+        Assert.True(overridden.Code == 0, overridden.Err);
+        using var summary2 = JsonDocument.Parse(File.ReadAllText(dir.File("out2/summary.json")));
+        Assert.Contains("mean (0.485, 0.456, 0.406), std (0.5, 0.5, 0.5)", summary2.RootElement.GetProperty("model").GetProperty("normalization").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Run_Density2_HalvesTheOutputStride()
     {
         using var dir = TestPaths.TempDirectory();

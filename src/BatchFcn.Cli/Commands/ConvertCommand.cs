@@ -12,10 +12,12 @@ internal static class ConvertCommand
         var model = new Argument<string>("classifier") { Description = "The classifier exported to ONNX" };
         var output = new Option<string>("--output", "-o") { Description = "Where to write the fully convolutional model (its manifest goes next to it as .json)", Required = true };
         var patch = PatchOption.Create();
+        var normalization = new NormalizationOptions();
         var command = new Command("convert", "Rewrite a classifier's fully-connected head as convolutions and write the network with its manifest");
         command.Arguments.Add(model);
         command.Options.Add(output);
         command.Options.Add(patch);
+        normalization.AddTo(command);
         command.SetAction(parse => context.Guard(() =>
         {
             var source = parse.GetValue(model)!;
@@ -25,10 +27,14 @@ internal static class ConvertCommand
                 throw new ConversionException("the output would overwrite the classifier; choose another --output path");
             }
 
+            var given = normalization.Parse(parse);
             var clock = Stopwatch.StartNew();
             var result = FcnConverter.Convert(OnnxModelFile.Load(source), PatchOption.Parse(parse.GetValue(patch)));
             OnnxModelFile.Save(result.Model, target);
-            var manifest = ModelManifest.From(result, source, ModelManifest.Sha256Of(source));
+            var manifest = ModelManifest.From(result, source, ModelManifest.Sha256Of(source)) with
+            {
+                Normalization = given is null ? null : new ModelManifest.NormalizationManifest(given.Scale, given.Mean, given.Std),
+            };
             manifest.Save(ModelManifest.PathFor(target));
             var w = context.Out;
             w.WriteLine(result.AlreadyFullyConvolutional

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using BatchFcn.Inference;
 using BatchFcn.Scanning;
 
@@ -26,11 +25,7 @@ internal sealed class ScanArguments
 
     public Option<int> Batch { get; } = new("--batch") { Description = "Same-shape tiles per inference call", DefaultValueFactory = _ => 4 };
 
-    public Option<float?> Scale { get; } = new("--scale") { Description = "Pixel scale before mean/std (default 1/255)" };
-
-    public Option<string?> Mean { get; } = new("--mean") { Description = "Per-channel mean r,g,b (default ImageNet 0.485,0.456,0.406)" };
-
-    public Option<string?> Std { get; } = new("--std") { Description = "Per-channel std r,g,b (default ImageNet 0.229,0.224,0.225)" };
+    public NormalizationOptions Normalization { get; } = new();
 
     public Option<bool> Npy { get; } = new("--npy") { Description = "Also write scores.npy (float32 [class, y, x])" };
 
@@ -42,10 +37,12 @@ internal sealed class ScanArguments
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Tile, Tissue, TissueThreshold, Level, Mpp, Density, Backend, Threads, Batch, Scale, Mean, Std, Npy, Class, Overwrite, AllowNoAvx2 })
+        foreach (var option in new Option[] { Tile, Tissue, TissueThreshold, Level, Mpp, Density, Backend, Threads, Batch, Npy, Class, Overwrite, AllowNoAvx2 })
         {
             command.Options.Add(option);
         }
+
+        Normalization.AddTo(command);
     }
 
     public ScanOptions ScanOptions(ParseResult parse)
@@ -57,7 +54,7 @@ internal sealed class ScanArguments
             "off" => TissueMode.Off,
             var other => throw new ScanException($"--tissue '{other}' is not one of saturation, otsu, off"),
         };
-        var normalization = NormalizationFrom(parse);
+        var normalization = Normalization.Parse(parse);
         var options = new ScanOptions
         {
             TileSize = parse.GetValue(Tile) is 0 ? 0 : Range(parse.GetValue(Tile), 16, 16384, "--tile"),
@@ -81,36 +78,7 @@ internal sealed class ScanArguments
         AllowNoAvx2 = parse.GetValue(AllowNoAvx2),
     };
 
-    private Normalization? NormalizationFrom(ParseResult parse)
-    {
-        float? scale = parse.GetValue(Scale);
-        string? mean = parse.GetValue(Mean), std = parse.GetValue(Std);
-        if (scale is null && mean is null && std is null)
-        {
-            return null;
-        }
 
-        var d = Normalization.ImageNet;
-        var n = new Normalization(scale ?? d.Scale, mean is null ? d.Mean : Triple(mean, "--mean"), std is null ? d.Std : Triple(std, "--std"));
-        try
-        {
-            n.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new ScanException(e.Message, e);
-        }
-
-        return n;
-    }
-
-    private static float[] Triple(string text, string name)
-    {
-        var parts = text.Split(',');
-        return parts.Length == 3 && parts.All(p => float.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
-            ? [.. parts.Select(p => float.Parse(p, CultureInfo.InvariantCulture))]
-            : throw new ScanException($"{name} '{text}' must be three numbers r,g,b, e.g. 0.5,0.5,0.5");
-    }
 
     private static int Range(int value, int min, int max, string name) =>
         value >= min && value <= max ? value : throw new ScanException($"{name} must lie in [{min}, {max}] (got {value})");
