@@ -47,12 +47,20 @@ public static class OnnxModelFile
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var temp = full + ".tmp-" + Environment.ProcessId;
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 20))
+        try
         {
-            model.WriteTo(stream);
-        }
+            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 20))
+            {
+                model.WriteTo(stream);
+            }
 
-        File.Move(temp, full, overwrite: true);
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
     }
 
     /// <summary>The default opset ("" or "ai.onnx" domain) the model imports.</summary>

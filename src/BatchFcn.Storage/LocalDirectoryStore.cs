@@ -32,12 +32,21 @@ public sealed class LocalDirectoryStore : IBlobStore
         var path = PathOf(key);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temp = $"{path}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
-        await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+        try
         {
-            await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
-        }
+            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            {
+                await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
+            }
 
-        File.Move(temp, path, overwrite: true);
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            // Cancelled or failed: no partial object, and no temporary file left behind.
+            File.Delete(temp);
+            throw;
+        }
     }
 
     public async Task<byte[]> ReadAsync(string key, CancellationToken cancellationToken = default)

@@ -11,26 +11,34 @@ public static class NpyWriter
     {
         ArgumentNullException.ThrowIfNull(array);
         var temp = path + ".tmp-" + Environment.ProcessId;
-        await using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, useAsync: true))
+        try
         {
-            var header = Header([array.Classes, array.Rows, array.Cols]);
-            await file.WriteAsync(header, cancellationToken).ConfigureAwait(false);
-            long dataStart = header.Length;
-            file.SetLength(dataStart + (array.Classes * array.Rows * array.Cols * sizeof(float)));
-            for (int ty = 0; ty < array.ChunkGridRows; ty++)
+            await using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, useAsync: true))
             {
-                var band = await array.ReadChunkRowAsync(ty, cancellationToken).ConfigureAwait(false);
-                long bandRows = band.Length / array.Classes / array.Cols;
-                for (long k = 0; k < array.Classes; k++)
+                var header = Header([array.Classes, array.Rows, array.Cols]);
+                await file.WriteAsync(header, cancellationToken).ConfigureAwait(false);
+                long dataStart = header.Length;
+                file.SetLength(dataStart + (array.Classes * array.Rows * array.Cols * sizeof(float)));
+                for (int ty = 0; ty < array.ChunkGridRows; ty++)
                 {
-                    file.Position = dataStart + ((((k * array.Rows) + ((long)ty * array.ChunkRows)) * array.Cols) * sizeof(float));
-                    var slice = band.AsMemory((int)(k * bandRows * array.Cols), (int)(bandRows * array.Cols));
-                    await file.WriteAsync(MemoryMarshal.AsBytes(slice.Span).ToArray(), cancellationToken).ConfigureAwait(false);
+                    var band = await array.ReadChunkRowAsync(ty, cancellationToken).ConfigureAwait(false);
+                    long bandRows = band.Length / array.Classes / array.Cols;
+                    for (long k = 0; k < array.Classes; k++)
+                    {
+                        file.Position = dataStart + ((((k * array.Rows) + ((long)ty * array.ChunkRows)) * array.Cols) * sizeof(float));
+                        var slice = band.AsMemory((int)(k * bandRows * array.Cols), (int)(bandRows * array.Cols));
+                        await file.WriteAsync(MemoryMarshal.AsBytes(slice.Span).ToArray(), cancellationToken).ConfigureAwait(false);
+                    }
                 }
             }
-        }
 
-        File.Move(temp, path, overwrite: true);
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
     }
 
     /// <summary>The .npy header: magic, version 1.0, header length, then the dict padded to a 64-byte boundary.</summary>

@@ -90,6 +90,26 @@ public sealed class LocalScanTests
     }
 
     [Fact]
+    public async Task Run_Cancelled_StopsAndLeavesOnlyWholeChunks()
+    {
+        using var dir = TestPaths.TempDirectory();
+        using var cancel = new CancellationTokenSource();
+        var progress = new Progress<ScanProgress>(p =>
+        {
+            if (p.TilesDone >= 1)
+            {
+                cancel.Cancel();
+            }
+        });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            LocalScan.RunAsync(Request(dir.File("out"), new ScanOptions { TileSize = 128, Tissue = TissueMode.Off }), progress, cancellationToken: cancel.Token));
+        Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp-*", SearchOption.AllDirectories));
+        Assert.False(File.Exists(dir.File("out/summary.json")), "a cancelled scan must not look finished");
+        var chunkSize = new FileInfo(Directory.GetFiles(dir.File("out/scores.zarr/0"), "*", SearchOption.AllDirectories)[0]).Length;
+        Assert.All(Directory.GetFiles(dir.File("out/scores.zarr/0"), "*", SearchOption.AllDirectories), f => Assert.Equal(chunkSize, new FileInfo(f).Length));
+    }
+
+    [Fact]
     public async Task Run_MissingImage_NamesIt()
     {
         using var dir = TestPaths.TempDirectory();
