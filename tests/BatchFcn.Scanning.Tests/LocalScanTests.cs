@@ -94,19 +94,25 @@ public sealed class LocalScanTests
     {
         using var dir = TestPaths.TempDirectory();
         using var cancel = new CancellationTokenSource();
-        var progress = new Progress<ScanProgress>(p =>
-        {
-            if (p.TilesDone >= 1)
-            {
-                cancel.Cancel();
-            }
-        });
+        // Synchronous (Progress<T> would post to the thread pool and might cancel too late).
+        var progress = new CancelAfterFirstTile(cancel);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             LocalScan.RunAsync(Request(dir.File("out"), new ScanOptions { TileSize = 128, Tissue = TissueMode.Off }), progress, cancellationToken: cancel.Token));
         Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp-*", SearchOption.AllDirectories));
         Assert.False(File.Exists(dir.File("out/summary.json")), "a cancelled scan must not look finished");
         var chunkSize = new FileInfo(Directory.GetFiles(dir.File("out/scores.zarr/0"), "*", SearchOption.AllDirectories)[0]).Length;
         Assert.All(Directory.GetFiles(dir.File("out/scores.zarr/0"), "*", SearchOption.AllDirectories), f => Assert.Equal(chunkSize, new FileInfo(f).Length));
+    }
+
+    private sealed class CancelAfterFirstTile(CancellationTokenSource cancel) : IProgress<ScanProgress>
+    {
+        public void Report(ScanProgress value)
+        {
+            if (value.TilesDone >= 1)
+            {
+                cancel.Cancel();
+            }
+        }
     }
 
     [Fact]
