@@ -1,3 +1,6 @@
+using BatchFcn.Inference;
+using Microsoft.ML.OnnxRuntime;
+
 namespace BatchFcn.Conversion;
 
 /// <summary>
@@ -16,16 +19,16 @@ public static class EquivalenceVerifier
     {
         options ??= new VerifyOptions();
         var geometry = ReadGeometry(classifierPath, fcnPath, out int patchH, out int patchW, out long channels);
-        using var classifier = new OnnxRunner(classifierPath);
-        using var fcn = new OnnxRunner(fcnPath);
+        using var classifier = Open(classifierPath);
+        using var fcn = Open(fcnPath);
         var random = new Random(options.Seed);
 
         var a = new Accumulator();
         for (int s = 0; s < options.Samples; s++)
         {
             var patch = Normal(random, channels * patchH * patchW);
-            var expected = classifier.Run(patch, [1, channels, patchH, patchW]).Values;
-            var (actual, shape) = fcn.Run(patch, [1, channels, patchH, patchW]);
+            var expected = classifier.Run(patch, 1, (int)channels, patchH, patchW).Values;
+            var (actual, shape) = fcn.Run(patch, 1, (int)channels, patchH, patchW);
             if (actual.Length != expected.Length)
             {
                 throw new ConversionException(
@@ -39,7 +42,7 @@ public static class EquivalenceVerifier
         int denseH = patchH + ((options.DenseCells - 1) * sy);
         int denseW = patchW + ((options.DenseCells - 1) * sx);
         var image = Normal(random, channels * denseH * denseW);
-        var (map, mapShape) = fcn.Run(image, [1, channels, denseH, denseW]);
+        var (map, mapShape) = fcn.Run(image, 1, (int)channels, denseH, denseW);
         long classes = mapShape[1], rows = mapShape[2], cols = mapShape[3];
         var b = new Accumulator();
         var crop = new float[channels * patchH * patchW];
@@ -48,7 +51,7 @@ public static class EquivalenceVerifier
             for (int j = 0; j < cols && (j * sx) + patchW <= denseW; j++)
             {
                 Crop(image, channels, denseH, denseW, i * sy, j * sx, patchH, patchW, crop);
-                var (expected, cropShape) = classifier.Run(crop, [1, channels, patchH, patchW]);
+                var (expected, cropShape) = classifier.Run(crop, 1, (int)channels, patchH, patchW);
 
                 // A classifier returns [1, K] (one cell); an already fully convolutional model returns
                 // [1, K, h, w], which must equal the h×w block of the dense map at the crop's cell.
@@ -87,6 +90,19 @@ public static class EquivalenceVerifier
             DenseInputHeight = denseH,
             DenseInputWidth = denseW,
         };
+    }
+
+    /// <summary>The same CPU backend scans use, with load failures reported as the model's fault.</summary>
+    private static IInferenceBackend Open(string path)
+    {
+        try
+        {
+            return BackendSelector.Select(path, new BackendOptions { Backend = "cpu", AllowNoAvx2 = true }).Backend;
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ConversionException($"ONNX Runtime cannot load '{path}': {e.Message}", e);
+        }
     }
 
     private static Geometry.NetworkGeometry ReadGeometry(string classifierPath, string fcnPath, out int patchH, out int patchW, out long channels)
