@@ -2,7 +2,8 @@
 # BatchFcn build and test entry point.
 #
 #   ./build.sh build   restore and build everything (Release)
-#   ./build.sh test    build, then run every test project and print "N passed, N failed, N skipped"
+#   ./build.sh test    build, run every test project, check the CUDA build compiles and falls back without
+#                      a GPU, then print "N passed, N failed, N skipped"
 #   ./build.sh clean   remove build outputs
 #
 # The test command sets up what the tests need itself (libvips from Debian, with OpenSlide, for the
@@ -36,7 +37,23 @@ run_tests() {
     env "$flag=0" dotnet test tests/BatchFcn.Inference.Tests -c Release --no-build -nologo --filter "FullyQualifiedName~PixelConversion" \
       --logger "trx;LogFileName=simd-$flag.trx" --results-directory "$results" || status=$?
   done
+  gpu_build_check || status=$?
   summarise "$status"
+}
+
+# The CUDA build (ONNX Runtime's GPU package) must compile, and on a machine without CUDA its probe must
+# fall back to the CPU with the reason. Built after the tests: it re-restores the shared obj folders.
+gpu_build_check() {
+  echo "==> CUDA build (-p:BatchFcnGpu=true) and its probe"
+  local out="$root/artifacts/gpu-cli" info
+  dotnet build src/BatchFcn.Cli/BatchFcn.Cli.csproj -c Release -p:BatchFcnGpu=true -o "$out" -nologo -v quiet -clp:ErrorsOnly || return 1
+  info="$(dotnet "$out/batchfcn.dll" info)" || return 1
+  echo "$info" | sed 's/^/    /'
+  if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
+    grep -q "auto chooses: cuda" <<<"$info" || { echo "GPU present but the CUDA build did not choose it" >&2; return 1; }
+  else
+    grep -q "auto chooses: cpu (CUDA unavailable" <<<"$info" || { echo "without a GPU the CUDA build must fall back to cpu and say why" >&2; return 1; }
+  fi
 }
 
 # One plain closing line summed over all test projects' TRX files.
