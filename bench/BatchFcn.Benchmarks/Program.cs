@@ -5,7 +5,7 @@ return args switch
 {
     ["convert", .. var models] when models.Length > 0 => ConversionBenchmark.Run(models, rounds: 3),
     ["scan", var model, var region, var cropRegion, var pipelineRegion, .. var rest] => await ScanBenchmark.RunAsync(model, Int(region), Int(cropRegion),
-        Int(pipelineRegion), rounds: 3, threads: rest.Length > 0 ? Int(rest[0]) : Environment.ProcessorCount),
+        Int(pipelineRegion), rounds: 3, threads: rest.Length > 0 ? Int(rest[0]) : 0, backend: rest.Length > 1 ? rest[1] : "cpu"),
     ["memory", var model, .. var sizes] when sizes.Length > 0 => MemoryBenchmark.Run(model, [.. sizes.Select(Int)]),
     ["scan-one", var model, var slide, var output] => await MemoryBenchmark.ScanOneAsync(model, slide, output),
     _ => Usage(),
@@ -18,7 +18,7 @@ static int Usage()
     Console.Error.WriteLine("""
         usage: dotnet run -c Release --project bench/BatchFcn.Benchmarks -- COMMAND
           convert MODEL.onnx [...]                  conversion time and memory of large classifiers
-          scan CLASSIFIER.onnx REGION CROPREGION PIPELINEREGION [THREADS]
+          scan CLASSIFIER.onnx REGION CROPREGION PIPELINEREGION [THREADS [BACKEND]]   (THREADS 0 = CPU limit; BACKEND cpu|cuda|auto)
                                                     (1) crops vs (2) whole-region FCN vs (3) run pipeline
           memory CLASSIFIER.onnx SIZE [SIZE ...]    peak memory of whole scans as the slide grows
         """);

@@ -16,7 +16,7 @@ namespace BatchFcn.Benchmarks;
 /// </summary>
 internal static class ScanBenchmark
 {
-    public static async Task<int> RunAsync(string classifier, int region, int cropRegion, int pipelineRegion, int rounds, int threads)
+    public static async Task<int> RunAsync(string classifier, int region, int cropRegion, int pipelineRegion, int rounds, int threads, string backend)
     {
         using var work = new TempFolder();
         var source = OnnxModelFile.Load(classifier);
@@ -43,7 +43,7 @@ internal static class ScanBenchmark
         big = null;
 
         int f = result.PatchHeight, s = result.Geometry.Y.Geometry.Stride;
-        var backendOptions = new BackendOptions { Backend = "cpu", Threads = threads };
+        var backendOptions = new BackendOptions { Backend = backend, Threads = threads };
         using var classifierBackend = BackendSelector.Select(classifier, backendOptions).Backend;
         using var fcnBackend = BackendSelector.Select(fcn, backendOptions).Backend;
         var whole = Planar(pixels, region, region);
@@ -80,7 +80,7 @@ internal static class ScanBenchmark
         double slidingRate = cropMpx / Median(0), denseRate = regionMpx / Median(1);
         double pipelineRate = pipelineSize.Height * pipelineSize.Width * cellArea / Median(2);
         Console.WriteLine($"model {Path.GetFileName(classifier)}: patch {f}, stride {s}, {(result.Geometry.IsPaddingFree ? "padding-free" : "padded")}, " +
-                          $"{result.FlopsPerPatch / 1e9:0.000} GFLOP/patch, {result.FlopsPerCell / 1e6:0.00} MFLOP/cell; CPU threads {threads}; median of {rounds} alternating rounds");
+                          $"{result.FlopsPerPatch / 1e9:0.000} GFLOP/patch, {result.FlopsPerCell / 1e6:0.00} MFLOP/cell; backend {fcnBackend.Description}; median of {rounds} alternating rounds");
         Console.WriteLine($"{"method",-44}{"region",12}{"cells",8}{"median s",10}{"Mpx/s",9}{"GFLOP/s",9}");
         Console.WriteLine($"{"(1) classifier on every crop at stride S",-44}{cropRegion + "²",12}{cropCount,8}{Median(0),10:0.000}{slidingRate,9:0.00}{cropCount * result.FlopsPerPatch / 1e9 / Median(0),9:0.0}");
         Console.WriteLine($"{"(2) converted network on the whole region",-44}{region + "²",12}{outSize.Height * outSize.Width,8}{Median(1),10:0.000}{denseRate,9:0.00}{outSize.Height * outSize.Width * result.FlopsPerCell / 1e9 / Median(1),9:0.0}");
