@@ -93,8 +93,7 @@ internal static class ScanBenchmark
     private static float[] Planar(byte[] rgb, int width, int height)
     {
         var input = new float[3L * width * height];
-        int plane = width * height;
-        Preprocessor.RgbToPlanar(rgb, input.AsSpan(0, plane), input.AsSpan(plane, plane), input.AsSpan(2 * plane, plane), Normalization.ImageNet);
+        Preprocessor.RgbToPlanar(rgb, input, Normalization.ImageNet);
         return input;
     }
 

@@ -37,8 +37,7 @@ public sealed class TileProcessor(ScanPlan plan, IImageSource image, IInferenceB
     public void Preprocess(byte[] rgb, TileRegion region, Span<float> destination)
     {
         ArgumentNullException.ThrowIfNull(region);
-        int plane = region.Width * region.Height;
-        Preprocessor.RgbToPlanar(rgb, destination[..plane], destination.Slice(plane, plane), destination.Slice(2 * plane, plane), Plan.Normalization);
+        Preprocessor.RgbToPlanar(rgb, destination[..(3 * region.Width * region.Height)], Plan.Normalization);
     }
 
     /// <summary>Runs the network on <paramref name="batch"/> same-shape regions already prepared.</summary>

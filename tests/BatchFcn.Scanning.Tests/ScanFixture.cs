@@ -47,8 +47,7 @@ internal static class ScanFixture
         var source = new InMemoryImageSource("whole", image);
         var rgb = source.ReadRegion(0, shiftX, shiftY, w, h);
         var input = new float[3L * w * h];
-        int plane = w * h;
-        Preprocessor.RgbToPlanar(rgb, input.AsSpan(0, plane), input.AsSpan(plane, plane), input.AsSpan(2 * plane, plane), Normalization.ImageNet);
+        Preprocessor.RgbToPlanar(rgb, input, Normalization.ImageNet);
         using var model = new OrtModel(fcn);
         var (values, shape) = model.Run(input, 1, 3, h, w);
         return (values, shape[2], shape[3]);
