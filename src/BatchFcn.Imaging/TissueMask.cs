@@ -9,6 +9,10 @@ public sealed class TissueMask
 {
     private readonly bool[] foreground;
 
+    /// <summary>Summed-area table: foreground pixels in [0, y) × [0, x) at [y·(Width+1) + x], so a tile's
+    /// test costs four reads whatever its size (the planner tries many tile sizes).</summary>
+    private readonly int[] integral;
+
     private TissueMask(int width, int height, bool[] foreground, double scaleX, double scaleY, double threshold)
     {
         Width = width;
@@ -18,6 +22,16 @@ public sealed class TissueMask
         ScaleY = scaleY;
         Threshold = threshold;
         ForegroundFraction = foreground.Length == 0 ? 0 : foreground.Count(f => f) / (double)foreground.Length;
+        integral = new int[(width + 1) * (height + 1)];
+        for (int y = 0; y < height; y++)
+        {
+            int row = 0;
+            for (int x = 0; x < width; x++)
+            {
+                row += foreground[(y * width) + x] ? 1 : 0;
+                integral[((y + 1) * (width + 1)) + x + 1] = integral[(y * (width + 1)) + x + 1] + row;
+            }
+        }
     }
 
     public int Width { get; }
@@ -74,18 +88,13 @@ public sealed class TissueMask
     {
         int mx0 = Math.Max(0, (int)Math.Floor(x0 / ScaleX) - 1), my0 = Math.Max(0, (int)Math.Floor(y0 / ScaleY) - 1);
         int mx1 = Math.Min(Width, (int)Math.Ceiling(x1 / ScaleX) + 1), my1 = Math.Min(Height, (int)Math.Ceiling(y1 / ScaleY) + 1);
-        for (int y = my0; y < my1; y++)
+        if (mx0 >= mx1 || my0 >= my1)
         {
-            for (int x = mx0; x < mx1; x++)
-            {
-                if (foreground[(y * Width) + x])
-                {
-                    return true;
-                }
-            }
+            return false;
         }
 
-        return false;
+        int w = Width + 1;
+        return integral[(my1 * w) + mx1] - integral[(my0 * w) + mx1] - integral[(my1 * w) + mx0] + integral[(my0 * w) + mx0] > 0;
     }
 
     /// <summary>Otsu's threshold: the bin that maximises the between-class variance.</summary>

@@ -29,8 +29,8 @@ public sealed record ScanOptions
     public double? MicronsPerPixel { get; init; }
 
     /// <summary>Tile input size in pixels, rounded down to what the geometry allows (a whole number of
-    /// cells); 0 picks the smallest tile whose halo overlap costs at most 20 % extra, capped at
-    /// <see cref="MaxAutoTileSize"/>.</summary>
+    /// cells); 0 picks the size with the least planned work for this image (tiles to compute, halo
+    /// overlap included, plus a fixed cost per tile), between 512 px and <see cref="MaxAutoTileSize"/>.</summary>
     /// <value>The default is 0 (automatic).</value>
     [Range(0, 16384)]
     public int TileSize { get; init; }

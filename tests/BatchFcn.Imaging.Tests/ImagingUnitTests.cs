@@ -32,6 +32,41 @@ public sealed class TissueMaskTests
     }
 
     [Fact]
+    public void AnyForeground_MatchesAPixelByPixelSearch_OverRandomRegions()
+    {
+        // Scattered single pixels of tissue: the summed-area answer must agree with looking at every pixel.
+        const int w = 64, h = 48;
+        var random = new Random(11);
+        var p = Enumerable.Repeat((byte)240, w * h * 3).ToArray();
+        var tissue = new bool[w * h];
+        for (int k = 0; k < 25; k++)
+        {
+            int i = random.Next(w * h);
+            tissue[i] = true;
+            p[3 * i + 1] = 100;
+        }
+
+        var mask = TissueMask.Compute(new RgbImage(w, h, p), w * 10, h * 10, 0.08);
+        for (int trial = 0; trial < 2000; trial++)
+        {
+            int x0 = random.Next(w * 10), y0 = random.Next(h * 10);
+            int x1 = x0 + random.Next(1, 150), y1 = y0 + random.Next(1, 150);
+            int mx0 = Math.Max(0, (x0 / 10) - 1), my0 = Math.Max(0, (y0 / 10) - 1);
+            int mx1 = Math.Min(w, (int)Math.Ceiling(x1 / 10.0) + 1), my1 = Math.Min(h, (int)Math.Ceiling(y1 / 10.0) + 1);
+            bool expected = false;
+            for (int y = my0; y < my1 && !expected; y++)
+            {
+                for (int x = mx0; x < mx1 && !expected; x++)
+                {
+                    expected = tissue[(y * w) + x];
+                }
+            }
+
+            Assert.Equal(expected, mask.AnyForeground(x0, y0, x1, y1));
+        }
+    }
+
+    [Fact]
     public void Compute_OtsuOnBlankGlass_KeepsItBackground()
     {
         var mask = TissueMask.Compute(Split(50, 50, 50), 500, 500, threshold: null);
