@@ -53,6 +53,10 @@ public sealed record ConversionResult
     /// each layer's cost per output pixel times (S / its stride)² (DESIGN §6).</summary>
     public required double FlopsPerCell { get; init; }
 
+    /// <summary>The largest feature map's floats per input pixel (channels / stride²), input included: what
+    /// the network's working memory grows with as tiles grow (a ResNet stem's 64 channels at stride 2 give 16).</summary>
+    public required double MaxMapFloatsPerInputPixel { get; init; }
+
     /// <summary>The default-domain opset of the model.</summary>
     public required long Opset { get; init; }
 }

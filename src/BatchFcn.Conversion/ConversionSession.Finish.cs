@@ -180,6 +180,7 @@ internal sealed partial class ConversionSession
             HeadBefore = headBefore,
             HeadAfter = headAfter,
             Opset = opset,
+            MaxMapFloatsPerInputPixel = states.Values.OfType<MapState>().Max(m => m.Channels / (double)(m.GeoY.Stride * m.GeoX.Stride)),
             Parameters = source.Graph.Initializer.Where(t => t.DataType == Tensors.Float).Sum(Tensors.ElementCount),
             FlopsPerPatch = compute.Sum(c => 2 * c.MacsPerOutput * c.Outputs),
             FlopsPerCell = compute.Sum(c => 2 * c.MacsPerOutput * ((double)geometry.Y.Geometry.Stride / c.StrideY) * ((double)geometry.X.Geometry.Stride / c.StrideX)),

@@ -18,14 +18,25 @@ public static class AxisTiler
     public static IReadOnlyList<AxisTile> Plan(AxisPath path, long imageLength, int cellsPerTile)
     {
         ArgumentNullException.ThrowIfNull(path);
+        return PlanRange(path, imageLength, 0, path.OutputLength(imageLength), cellsPerTile);
+    }
+
+    /// <summary>Plans the tiles that compute only the cells [<paramref name="cellStart"/>, <paramref name="cellEnd"/>)
+    /// of the whole-image map (the same rules as <see cref="Plan"/>; chunk indices count from the range's start).
+    /// A scan that cuts the network in two uses it for the trunk's tiles under one tile of the rest.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range is not within the image's map.</exception>
+    public static IReadOnlyList<AxisTile> PlanRange(AxisPath path, long imageLength, long cellStart, long cellEnd, int cellsPerTile)
+    {
+        ArgumentNullException.ThrowIfNull(path);
         ArgumentOutOfRangeException.ThrowIfLessThan(cellsPerTile, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(cellStart);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(cellEnd, path.OutputLength(imageLength));
         var g = path.Geometry;
-        long cells = path.OutputLength(imageLength);
         long interior = InteriorInputLength(g, cellsPerTile);
-        var tiles = new List<AxisTile>((int)((cells + cellsPerTile - 1) / cellsPerTile));
-        for (long c0 = 0; c0 < cells; c0 += cellsPerTile)
+        var tiles = new List<AxisTile>((int)Math.Max(0, (cellEnd - cellStart + cellsPerTile - 1) / cellsPerTile));
+        for (long c0 = cellStart; c0 < cellEnd; c0 += cellsPerTile)
         {
-            long c1 = Math.Min(c0 + cellsPerTile, cells);
+            long c1 = Math.Min(c0 + cellsPerTile, cellEnd);
             long x0 = Math.Max(0, (c0 * g.Stride) - g.HaloBefore);
             long x1 = Math.Min(imageLength, g.WindowEnd(c1 - 1));
             if (x1 - x0 < interior && 2 * (x1 - x0) >= interior)

@@ -12,7 +12,19 @@ public static partial class BackendSelector
     /// <exception cref="BackendUnavailableException">The CPU lacks AVX2 and <see cref="BackendOptions.AllowNoAvx2"/> is off,
     /// or the options name an unknown backend.</exception>
     public static BackendSelection Select(string modelPath, BackendOptions options, ILogger? logger = null,
-        Func<string, int, IInferenceBackend>? cudaFactory = null, CpuFeatures? cpuFeatures = null)
+        Func<string, int, IInferenceBackend>? cudaFactory = null, CpuFeatures? cpuFeatures = null) =>
+        Select(new OnnxModelSource(modelPath, null), options, logger, cudaFactory, cpuFeatures);
+
+    /// <summary>Selects a backend for a model held in memory (say, one half of a network cut in two).</summary>
+    /// <exception cref="BackendUnavailableException">As for the file overload.</exception>
+    public static BackendSelection Select(byte[] model, BackendOptions options, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return Select(new OnnxModelSource(null, model), options, logger, null, null);
+    }
+
+    private static BackendSelection Select(OnnxModelSource model, BackendOptions options, ILogger? logger,
+        Func<string, int, IInferenceBackend>? cudaFactory, CpuFeatures? cpuFeatures)
     {
         ArgumentNullException.ThrowIfNull(options);
         var reasons = new List<string>();
@@ -25,7 +37,9 @@ public static partial class BackendSelector
         {
             try
             {
-                var cuda = (cudaFactory ?? OnnxRuntimeBackend.CreateCuda)(modelPath, options.DeviceId);
+                var cuda = cudaFactory is not null
+                    ? cudaFactory(model.Path ?? "(model in memory)", options.DeviceId)
+                    : OnnxRuntimeBackend.CreateCuda(model, options.DeviceId);
                 reasons.Add($"CUDA session created on device {options.DeviceId}");
                 return new BackendSelection(cuda, reasons);
             }
@@ -50,7 +64,7 @@ public static partial class BackendSelector
 
         int threads = options.Threads > 0 ? options.Threads : CpuQuota.Available();
         reasons.Add(options.Backend == "cpu" ? "CPU requested" : "using the CPU");
-        return new BackendSelection(OnnxRuntimeBackend.CreateCpu(modelPath, threads, cpu), reasons);
+        return new BackendSelection(OnnxRuntimeBackend.CreateCpu(model, threads, cpu), reasons);
     }
 
     private static string FirstLine(string message) => message.Split('\n')[0].Trim();

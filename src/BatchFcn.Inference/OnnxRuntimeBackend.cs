@@ -24,7 +24,7 @@ internal sealed class OnnxRuntimeBackend : IInferenceBackend
 
     public string Description { get; }
 
-    public static OnnxRuntimeBackend CreateCpu(string modelPath, int threads, CpuFeatures cpu)
+    public static OnnxRuntimeBackend CreateCpu(OnnxModelSource model, int threads, CpuFeatures cpu)
     {
         using var options = new SessionOptions
         {
@@ -41,11 +41,11 @@ internal sealed class OnnxRuntimeBackend : IInferenceBackend
 
         // Reading and pre-processing run beside inference; spinning worker threads would steal their cores.
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-        return new OnnxRuntimeBackend(new InferenceSession(modelPath, options), "cpu", $"ONNX Runtime CPU, {threads} thread(s), {cpu}");
+        return new OnnxRuntimeBackend(model.Open(options), "cpu", $"ONNX Runtime CPU, {threads} thread(s), {cpu}");
     }
 
     /// <summary>Creates a CUDA session; throws when the provider, CUDA or cuDNN libraries or a GPU are missing.</summary>
-    public static OnnxRuntimeBackend CreateCuda(string modelPath, int deviceId)
+    public static OnnxRuntimeBackend CreateCuda(OnnxModelSource model, int deviceId)
     {
         using var cuda = new OrtCUDAProviderOptions();
         cuda.UpdateOptions(new Dictionary<string, string>
@@ -59,7 +59,7 @@ internal sealed class OnnxRuntimeBackend : IInferenceBackend
         using var options = SessionOptions.MakeSessionOptionWithCudaProvider(cuda);
         options.GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL;
         options.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
-        return new OnnxRuntimeBackend(new InferenceSession(modelPath, options), "cuda", $"ONNX Runtime CUDA, device {deviceId}");
+        return new OnnxRuntimeBackend(model.Open(options), "cuda", $"ONNX Runtime CUDA, device {deviceId}");
     }
 
     public InferenceOutput Run(float[] input, int batch, int channels, int height, int width)
@@ -72,4 +72,10 @@ internal sealed class OnnxRuntimeBackend : IInferenceBackend
     }
 
     public void Dispose() => session.Dispose();
+}
+
+/// <summary>A model file or a model held in memory.</summary>
+internal sealed record OnnxModelSource(string? Path, byte[]? Bytes)
+{
+    public InferenceSession Open(SessionOptions options) => Bytes is null ? new InferenceSession(Path!, options) : new InferenceSession(Bytes, options);
 }

@@ -63,7 +63,8 @@ public sealed class EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray s
             var options = processor.Plan.Options;
             foreach (var tile in processor.Plan.Tiles)
             {
-                foreach (var region in tile.Regions)
+                // A split tile's trunk parts are what is read and batched; the rest runs once they are all in.
+                foreach (var region in tile.Parts ?? tile.Regions)
                 {
                     long pixels = (long)region.Width * region.Height;
                     int batchLimit = (int)Math.Clamp(options.MaxBatchPixels / Math.Max(1, pixels), 1, options.BatchSize);
@@ -108,6 +109,7 @@ public sealed class EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray s
 
     private async Task InferAsync(ChannelReader<Batch> input, ChannelWriter<Result> output, CancellationToken token)
     {
+        var filling = new Dictionary<TileTask, (float[] RestInput, int Remaining)>();
         try
         {
             await foreach (var batch in input.ReadAllAsync(token).ConfigureAwait(false))
@@ -115,7 +117,35 @@ public sealed class EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray s
                 long start = Stopwatch.GetTimestamp();
                 var result = processor.Infer(batch.Input, batch.Items.Count, batch.Height, batch.Width);
                 Timings.AddInfer(Stopwatch.GetTimestamp() - start);
-                await output.WriteAsync(new Result(batch, result), token).ConfigureAwait(false);
+                if (processor.Plan.Split is null)
+                {
+                    await output.WriteAsync(new Result(batch, result), token).ConfigureAwait(false);
+                    continue;
+                }
+
+                for (int i = 0; i < batch.Items.Count; i++)
+                {
+                    var (tile, part) = batch.Items[i];
+                    if (!filling.TryGetValue(tile, out var state))
+                    {
+                        state = (processor.NewRestInput(tile), tile.Parts!.Count);
+                    }
+
+                    processor.ScatterTrunk(result, i, part, tile, state.RestInput);
+                    if (--state.Remaining > 0)
+                    {
+                        filling[tile] = state;
+                        continue;
+                    }
+
+                    filling.Remove(tile);
+                    long restStart = Stopwatch.GetTimestamp();
+                    var scores = processor.InferRest(tile, state.RestInput);
+                    Timings.AddInfer(Stopwatch.GetTimestamp() - restStart);
+                    var region = tile.Regions[0];
+                    var whole = new Batch([new Item(tile, region)], [], region.Height, region.Width);
+                    await output.WriteAsync(new Result(whole, scores), token).ConfigureAwait(false);
+                }
             }
         }
         finally

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Google.Protobuf;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
@@ -47,20 +48,39 @@ public static partial class LocalScan
         var (fcnPath, manifest) = ResolveModel(request.ModelPath, output, logger);
         using var image = VipsImageSource.Open(request.ImagePath);
         var scanId = Guid.NewGuid().ToString("N");
-        var plan = ScanPlanner.Plan(scanId, image, fcnPath, manifest, request.Options with
+        var options = request.Options;
+        var splits = options.Split != "off" && options.TileSize == 0 && options.Density == 1
+            ? FcnSplitter.All(OnnxModelFile.Load(fcnPath), manifest.Patch.Height, manifest.Patch.Width, manifest.ToGeometry())
+            : null;
+        var plan = ScanPlanner.Plan(scanId, image, fcnPath, manifest, options with
         {
-            Normalization = request.Options.Normalization ?? manifest.Normalization?.ToNormalization(),
-        });
+            Normalization = options.Normalization ?? manifest.Normalization?.ToNormalization(),
+        }, splits);
         double planSeconds = wall.Elapsed.TotalSeconds;
         LogPlanned(logger, plan.Tiles.Count, plan.TotalTiles, plan.SkippedTiles, plan.Rows, plan.Cols);
 
-        var selection = BackendSelector.Select(fcnPath, request.Backend, logger);
+        BackendSelection selection;
+        BackendSelection? restSelection = null;
+        if (plan.Split is { } cut)
+        {
+            var split = splits!.First(s => s.Cut == cut.Cut);
+            LogSplit(logger, cut.Cut, cut.TrunkTile, cut.RestTile, cut.WorkRatio);
+            selection = BackendSelector.Select(split.Trunk.Model.ToByteArray(), request.Backend, logger);
+            restSelection = BackendSelector.Select(split.Rest.Model.ToByteArray(), request.Backend, logger);
+        }
+        else
+        {
+            selection = BackendSelector.Select(fcnPath, request.Backend, logger);
+        }
+
+        splits = null;
         using var backend = selection.Backend;
+        using var restBackend = restSelection?.Backend;
         LogBackend(logger, selection.Summary);
         var store = new LocalDirectoryStore(output);
         var scores = await ZarrScoreArray.CreateAsync(store, ScoresName, plan.Classes, plan.Rows, plan.Cols, plan.ChunkRows, plan.ChunkCols,
             Attributes(plan), cancellationToken).ConfigureAwait(false);
-        var runner = new EmbeddedScanRunner(new TileProcessor(plan, image, backend), scores);
+        var runner = new EmbeddedScanRunner(new TileProcessor(plan, image, backend, restBackend), scores);
         await runner.RunAsync(progress, cancellationToken).ConfigureAwait(false);
 
         var finalizeClock = Stopwatch.StartNew();
@@ -85,6 +105,7 @@ public static partial class LocalScan
             Classes = outcome.Classes,
             HeatmapClass = outcome.HeatmapClass,
             Outputs = new(Path.Combine(output, ScoresName), Path.Combine(output, HeatmapName), Path.Combine(output, SummaryName), npy),
+            Split = plan.Split,
         };
         await store.WriteAsync(SummaryName, JsonSerializer.SerializeToUtf8Bytes(summary, Json), cancellationToken).ConfigureAwait(false);
         return summary;
@@ -165,6 +186,9 @@ public static partial class LocalScan
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Planned {Tiles} tiles of {Total} ({Skipped} background skipped); score map {Rows}x{Cols}")]
     private static partial void LogPlanned(ILogger logger, int tiles, int total, int skipped, long rows, long cols);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Network cut in two at '{Cut}': trunk on ~{TrunkTile} px image tiles, the rest on ~{RestTile} px tiles of its output ({Ratio:0.00}x the work of running it whole)")]
+    private static partial void LogSplit(ILogger logger, string cut, int trunkTile, int restTile, double ratio);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Backend {Selection}")]
     private static partial void LogBackend(ILogger logger, string selection);

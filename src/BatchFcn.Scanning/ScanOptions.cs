@@ -78,6 +78,12 @@ public sealed record ScanOptions
     [Range(64, 8192)]
     public int ThumbnailSize { get; init; } = 1024;
 
+    /// <summary>Whether to cut the network in two (trunk on image tiles, the rest on large tiles of the trunk's
+    /// output): "auto" does so when the planned work falls by at least 5 % (wide padded networks such as
+    /// ResNets), "off" never, and a tensor name cuts there. Only with automatic tile size and density 1.</summary>
+    /// <value>The default is "auto".</value>
+    public string Split { get; init; } = "auto";
+
     /// <summary>Also write <c>scores.npy</c> (only sensible when the map fits in memory of the reader).</summary>
     /// <value>The default is <see langword="false"/>.</value>
     public bool WriteNpy { get; init; }

@@ -63,8 +63,39 @@ public sealed record ScanPlan
 
     public required ScanOptions Options { get; init; }
 
+    /// <summary>Where the network is cut in two for this scan (trunk on image tiles, the rest on large tiles of
+    /// the trunk's output); <see langword="null"/> when it runs whole.</summary>
+    public SplitPlan? Split { get; init; }
+
     /// <summary>Output stride along y in scan-level pixels (S / Density).</summary>
     public int StepY => Manifest.GeometryY.Stride / Density;
 
     public int StepX => Manifest.GeometryX.Stride / Density;
+}
+
+/// <summary>
+/// A scan that runs the network in two halves (see <c>FcnSplitter</c>): the trunk, image → <see cref="Cut"/>, on
+/// image tiles of about <see cref="TrunkTile"/> pixels with the trunk's own small halo; the rest, <see cref="Cut"/> →
+/// scores, on tiles of the trunk's output covering about <see cref="RestTile"/> image pixels, with the rest's halo.
+/// The wide halo of the whole network is paid once per large tile instead of once per small one.
+/// </summary>
+/// <param name="Cut">The tensor the network is cut at.</param>
+/// <param name="CutChannels">Its channels.</param>
+/// <param name="TrunkY">The trunk's geometry along y (image pixels → trunk cells).</param>
+/// <param name="TrunkX">Along x.</param>
+/// <param name="RestY">The rest's geometry along y (trunk cells → score cells).</param>
+/// <param name="RestX">Along x.</param>
+/// <param name="TrunkCells">Trunk cells per trunk tile (per axis).</param>
+/// <param name="TrunkTile">Image pixels of an interior trunk tile (per axis).</param>
+/// <param name="RestTile">Image pixels an interior tile of the rest spans (per axis).</param>
+/// <param name="WorkRatio">Planned work (FLOPs, overlap included) relative to running the network whole.</param>
+public sealed record SplitPlan(
+    string Cut, long CutChannels, ModelManifest.AxisManifest TrunkY, ModelManifest.AxisManifest TrunkX,
+    ModelManifest.AxisManifest RestY, ModelManifest.AxisManifest RestX, int TrunkCells, int TrunkTile, int RestTile, double WorkRatio)
+{
+    public Geometry.NetworkGeometry TrunkGeometry => new(Path(TrunkY), Path(TrunkX));
+
+    public Geometry.NetworkGeometry RestGeometry => new(Path(RestY), Path(RestX));
+
+    private static Geometry.AxisPath Path(ModelManifest.AxisManifest a) => new(new Geometry.AxisGeometry(a.Stride, a.ReceptiveField, a.Offset), a.Layers);
 }

@@ -14,7 +14,15 @@ public static class ScanPlanner
 {
     /// <exception cref="ScanException">The image is smaller than one patch, the density does not divide
     /// the stride, or the model's input is not RGB.</exception>
-    public static ScanPlan Plan(string scanId, IImageSource image, string modelPath, ModelManifest manifest, ScanOptions options)
+    /// <param name="scanId">The scan's identifier.</param>
+    /// <param name="image">The source image.</param>
+    /// <param name="modelPath">The converted model.</param>
+    /// <param name="manifest">Its manifest.</param>
+    /// <param name="options">The scan's options.</param>
+    /// <param name="splits">The ways the model can be cut in two (<see cref="FcnSplitter.All"/>); <see langword="null"/>
+    /// or empty runs it whole.</param>
+    public static ScanPlan Plan(string scanId, IImageSource image, string modelPath, ModelManifest manifest, ScanOptions options,
+        IReadOnlyList<FcnSplit>? splits = null)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(manifest);
@@ -51,6 +59,12 @@ public static class ScanPlanner
         int cells = options.TileSize > 0
             ? Math.Min(AxisTiler.CellsForInputLength(geometry.Y.Geometry, options.TileSize), AxisTiler.CellsForInputLength(geometry.X.Geometry, options.TileSize))
             : ChooseCells(geometry, info.Height, info.Width, options.MaxAutoTileSize, mask);
+        var split = ChooseSplit(splits ?? [], manifest, geometry, info.Height, info.Width, cells, mask, options);
+        if (split is not null)
+        {
+            cells = split.RestCells;
+        }
+
         var rowsPlans = ShiftPlans(geometry.Y, info.Height, cells, alpha, sy / alpha);
         var colsPlans = ShiftPlans(geometry.X, info.Width, cells, alpha, sx / alpha);
         long rows = DenseLength(geometry.Y, info.Height, alpha, sy / alpha);
@@ -58,7 +72,12 @@ public static class ScanPlanner
 
         var tiles = new List<TileTask>();
         int total = rowsPlans[0].Count * colsPlans[0].Count;
-        for (int ky = 0; ky < rowsPlans[0].Count; ky++)
+        if (split is not null)
+        {
+            tiles.AddRange(SplitTiles(split, geometry, info.Height, info.Width, mask, out total));
+        }
+
+        for (int ky = 0; split is null && ky < rowsPlans[0].Count; ky++)
         {
             for (int kx = 0; kx < colsPlans[0].Count; kx++)
             {
@@ -98,7 +117,148 @@ public static class ScanPlanner
             TissueThreshold = mask?.Threshold,
             TissueFraction = mask?.ForegroundFraction,
             Options = options,
+            Split = split?.ToPlan(),
         };
+    }
+
+    /// <summary>A way to cut the network, sized for this image, and the work it plans.</summary>
+    internal sealed record SplitCandidate(FcnSplit Split, int TrunkCells, int RestCells, int TrunkTile, int RestTile, double Work, double WholeWork)
+    {
+        public SplitPlan ToPlan()
+        {
+            static ModelManifest.AxisManifest Axis(AxisPath p) => new(p.Geometry.Stride, p.Geometry.ReceptiveField, p.Geometry.Offset, p.Layers);
+            return new SplitPlan(Split.Cut, Split.CutChannels, Axis(Split.Trunk.Geometry.Y), Axis(Split.Trunk.Geometry.X),
+                Axis(Split.Rest.Geometry.Y), Axis(Split.Rest.Geometry.X), TrunkCells, TrunkTile, RestTile, Work / WholeWork);
+        }
+    }
+
+    /// <summary>
+    /// Whether and where to cut the network (<see cref="ScanOptions.Split"/>). Each half gets the largest tile whose
+    /// working memory matches the whole network's at <see cref="ScanOptions.MaxAutoTileSize"/> (the memory of a network
+    /// grows with its largest map: the rest's maps are strided, so its tiles can be several times larger), at most four
+    /// times that size. "auto" takes the cut with the least planned work (FLOPs of every tile, overlap included) when it
+    /// saves at least 5 % over the whole network at <paramref name="wholeCells"/>.
+    /// </summary>
+    internal static SplitCandidate? ChooseSplit(IReadOnlyList<FcnSplit> splits, ModelManifest manifest, NetworkGeometry geometry,
+        long height, long width, int wholeCells, TissueMask? mask, ScanOptions options)
+    {
+        if (options.Split == "off")
+        {
+            return null;
+        }
+
+        bool named = options.Split != "auto";
+        if (options.Density != 1 || options.TileSize > 0)
+        {
+            return named
+                ? throw new ScanException($"--split {options.Split} needs automatic tile size (--tile 0) and --density 1")
+                : null;
+        }
+
+        double wholeFlopsPerPixel = manifest.FlopsPerCell / ((double)geometry.Y.Geometry.Stride * geometry.X.Geometry.Stride);
+        double wholeWork = PlannedWork(geometry, height, width, wholeCells, mask) * wholeFlopsPerPixel;
+        if (named)
+        {
+            var split = splits.FirstOrDefault(s => s.Cut == options.Split) ?? throw new ScanException(
+                $"--split: '{options.Split}' is not a tensor this network can be cut at; cut points: " +
+                (splits.Count == 0 ? "none" : string.Join(", ", splits.Select(s => s.Cut))));
+            return Evaluate(split, splits, geometry, height, width, mask, options.MaxAutoTileSize, wholeWork);
+        }
+
+        var best = splits.Select(s => Evaluate(s, splits, geometry, height, width, mask, options.MaxAutoTileSize, wholeWork))
+            .Where(c => c is not null).MinBy(c => c!.Work);
+        return best is not null && best.Work < 0.95 * wholeWork ? best : null;
+    }
+
+    private static SplitCandidate? Evaluate(FcnSplit split, IReadOnlyList<FcnSplit> all, NetworkGeometry geometry, long height, long width,
+        TissueMask? mask, int maxTile, double wholeWork)
+    {
+        var trunk = split.Trunk.Geometry;
+        var rest = split.Rest.Geometry;
+        int ty = trunk.Y.Geometry.Stride, tx = trunk.X.Geometry.Stride;
+        double trunkMemory = split.Trunk.MaxMapFloatsPerInputPixel;
+        double restMemory = split.Rest.MaxMapFloatsPerInputPixel / ((double)ty * tx);
+        double wholeMemory = all.Max(s => Math.Max(s.Trunk.MaxMapFloatsPerInputPixel,
+            s.Rest.MaxMapFloatsPerInputPixel / ((double)s.Trunk.Geometry.Y.Geometry.Stride * s.Trunk.Geometry.X.Geometry.Stride)));
+        int trunkTile = (int)Math.Min(4.0 * maxTile, maxTile * Math.Sqrt(wholeMemory / trunkMemory));
+        int restTile = (int)Math.Min(4.0 * maxTile, maxTile * Math.Sqrt(wholeMemory / restMemory));
+        int trunkCells = Math.Min(AxisTiler.CellsForInputLength(trunk.Y.Geometry, trunkTile), AxisTiler.CellsForInputLength(trunk.X.Geometry, trunkTile));
+        int restCells = Math.Min(AxisTiler.CellsForInputLength(rest.Y.Geometry, restTile / ty), AxisTiler.CellsForInputLength(rest.X.Geometry, restTile / tx));
+        long mapHeight = trunk.Y.OutputLength(height), mapWidth = trunk.X.OutputLength(width);
+        restCells = Balance(restCells, Math.Max(rest.Y.OutputLength(mapHeight), rest.X.OutputLength(mapWidth)));
+        var rows = AxisTiler.Plan(rest.Y, mapHeight, restCells);
+        var cols = AxisTiler.Plan(rest.X, mapWidth, restCells);
+        if (rows.Count == 0 || cols.Count == 0)
+        {
+            return null;
+        }
+
+        // Per tile of the rest along each axis: image pixels its trunk parts read, and how many parts.
+        var partsY = rows.Select(r => AxisTiler.PlanRange(trunk.Y, height, r.InputStart, r.InputStart + r.InputLength, trunkCells)).ToList();
+        var partsX = cols.Select(c => AxisTiler.PlanRange(trunk.X, width, c.InputStart, c.InputStart + c.InputLength, trunkCells)).ToList();
+        double trunkFlopsPerPixel = split.Trunk.FlopsPerCell / ((double)ty * tx);
+        double restFlopsPerInput = split.Rest.FlopsPerCell / ((double)rest.Y.Geometry.Stride * rest.X.Geometry.Stride);
+        double work = 0;
+        for (int i = 0; i < rows.Count; i++)
+        {
+            for (int j = 0; j < cols.Count; j++)
+            {
+                if (mask is not null && !Foreground(mask, geometry, rows[i], cols[j], width, height))
+                {
+                    continue;
+                }
+
+                double pixels = partsY[i].Sum(p => (double)p.InputLength) * partsX[j].Sum(p => (double)p.InputLength);
+                work += (trunkFlopsPerPixel * (pixels + (partsY[i].Count * partsX[j].Count * TileOverheadPixels)))
+                    + (restFlopsPerInput * ((double)rows[i].InputLength * cols[j].InputLength));
+            }
+        }
+
+        return new SplitCandidate(split, trunkCells, restCells, trunkTile, restTile, work, wholeWork);
+    }
+
+    /// <summary>The tiles of a split scan: one per tile of the rest (its region in trunk cells), each with the trunk
+    /// parts that compute that region from the image.</summary>
+    private static List<TileTask> SplitTiles(SplitCandidate split, NetworkGeometry geometry, long height, long width, TissueMask? mask,
+        out int total)
+    {
+        var trunk = split.Split.Trunk.Geometry;
+        var rest = split.Split.Rest.Geometry;
+        long mapHeight = trunk.Y.OutputLength(height), mapWidth = trunk.X.OutputLength(width);
+        var rows = AxisTiler.Plan(rest.Y, mapHeight, split.RestCells);
+        var cols = AxisTiler.Plan(rest.X, mapWidth, split.RestCells);
+        total = rows.Count * cols.Count;
+        var tiles = new List<TileTask>();
+        foreach (var r in rows)
+        {
+            var partsY = AxisTiler.PlanRange(trunk.Y, height, r.InputStart, r.InputStart + r.InputLength, split.TrunkCells);
+            foreach (var c in cols)
+            {
+                // The rest's cells are the scan's cells: the tissue test is the whole network's.
+                if (mask is not null && !Foreground(mask, geometry, r, c, width, height))
+                {
+                    continue;
+                }
+
+                var partsX = AxisTiler.PlanRange(trunk.X, width, c.InputStart, c.InputStart + c.InputLength, split.TrunkCells);
+                var parts = new List<TileRegion>(partsY.Count * partsX.Count);
+                foreach (var py in partsY)
+                {
+                    foreach (var px in partsX)
+                    {
+                        parts.Add(new TileRegion(0, 0, px.InputStart, py.InputStart, (int)px.InputLength, (int)py.InputLength,
+                            py.SkipCells(trunk.Y.Geometry.Stride), px.SkipCells(trunk.X.Geometry.Stride), py.CellCount, px.CellCount,
+                            (int)(py.CellStart - r.InputStart), (int)(px.CellStart - c.InputStart)));
+                    }
+                }
+
+                var region = new TileRegion(0, 0, c.InputStart, r.InputStart, (int)c.InputLength, (int)r.InputLength,
+                    r.SkipCells(rest.Y.Geometry.Stride), c.SkipCells(rest.X.Geometry.Stride), r.CellCount, c.CellCount, 0, 0);
+                tiles.Add(new TileTask(r.Index, c.Index, [region], parts));
+            }
+        }
+
+        return tiles;
     }
 
     /// <summary>Pixels of work one extra tile costs beyond its own (reading set-up, one more network run,

@@ -27,6 +27,9 @@ public sealed record ScanSummary
 
     public required OutputInfo Outputs { get; init; }
 
+    /// <summary>Where the network was cut in two for this scan; <see langword="null"/> when it ran whole.</summary>
+    public SplitPlan? Split { get; init; }
+
     public sealed record ImageInfo(string Path, int Level, long Width, long Height, double Downsample);
 
     public sealed record ModelInfo(string Path, string Sha256, string SourceModel, string SourceSha256, int PatchHeight, int PatchWidth, long Classes, string Activation, string Normalization);

@@ -6,10 +6,15 @@ namespace BatchFcn.Scanning;
 /// <summary>
 /// Computes tiles: reads each region (RGB8), converts it to normalised planar floats, runs the network,
 /// and scatters the kept cells into the tile's chunk. Each step is exposed on its own so the embedded
-/// runner can pipeline them; <see cref="Compute"/> does all of them in order.
+/// runner can pipeline them; <see cref="Compute"/> does all of them in order. With a split plan
+/// (<see cref="ScanPlan.Split"/>) <c>backend</c> runs the trunk on the tile's parts, whose kept cells fill the
+/// rest's input, and <c>rest</c> runs the rest of the network on it.
 /// </summary>
-public sealed class TileProcessor(ScanPlan plan, IImageSource image, IInferenceBackend backend)
+public sealed class TileProcessor(ScanPlan plan, IImageSource image, IInferenceBackend backend, IInferenceBackend? rest = null)
 {
+    private readonly IInferenceBackend? rest = plan.Split is null ? null
+        : rest ?? throw new ArgumentException("a split plan needs a backend for the rest of the network", nameof(rest));
+
     public ScanPlan Plan { get; } = plan;
 
     /// <summary>Floats in one chunk: [class, ChunkRows, ChunkCols].</summary>
@@ -72,11 +77,72 @@ public sealed class TileProcessor(ScanPlan plan, IImageSource image, IInferenceB
         }
     }
 
+    /// <summary>The rest's input for a split tile: [cut channels, region height, region width], filled by
+    /// <see cref="ScatterTrunk"/> from every part.</summary>
+    public float[] NewRestInput(TileTask tile)
+    {
+        ArgumentNullException.ThrowIfNull(tile);
+        var region = tile.Regions[0];
+        return new float[checked(SplitPlan.CutChannels * region.Height * region.Width)];
+    }
+
+    /// <summary>Copies the kept trunk cells of item <paramref name="index"/> of a trunk output into the rest's input.</summary>
+    /// <exception cref="ScanException">The trunk returned another shape than its geometry promises.</exception>
+    public void ScatterTrunk(InferenceOutput output, int index, TileRegion part, TileTask tile, float[] restInput)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(part);
+        ArgumentNullException.ThrowIfNull(tile);
+        var region = tile.Regions[0];
+        long channels = output.Shape[1], rows = output.Shape[2], cols = output.Shape[3];
+        if (channels != SplitPlan.CutChannels || part.SkipRows + part.CellRows > rows || part.SkipCols + part.CellCols > cols)
+        {
+            throw new ScanException(
+                $"the trunk (cut at '{SplitPlan.Cut}') returned a {channels}x{rows}x{cols} map for a {part.Width}x{part.Height} region; " +
+                $"its geometry promised {SplitPlan.CutChannels} channels and at least {part.SkipRows + part.CellRows}x{part.SkipCols + part.CellCols} cells");
+        }
+
+        long item = (long)index * channels * rows * cols;
+        for (long k = 0; k < channels; k++)
+        {
+            for (int i = 0; i < part.CellRows; i++)
+            {
+                long src = item + (((k * rows) + part.SkipRows + i) * cols) + part.SkipCols;
+                long dst = (((k * region.Height) + part.DenseRow + i) * region.Width) + part.DenseCol;
+                output.Values.AsSpan((int)src, part.CellCols).CopyTo(restInput.AsSpan((int)dst, part.CellCols));
+            }
+        }
+    }
+
+    /// <summary>Runs the rest of the network on a split tile's filled input.</summary>
+    public InferenceOutput InferRest(TileTask tile, float[] restInput)
+    {
+        ArgumentNullException.ThrowIfNull(tile);
+        var region = tile.Regions[0];
+        return rest!.Run(restInput, 1, (int)SplitPlan.CutChannels, region.Height, region.Width);
+    }
+
+    private SplitPlan SplitPlan => Plan.Split ?? throw new InvalidOperationException("the plan does not split the network");
+
     /// <summary>Computes one whole tile's chunk.</summary>
     public float[] Compute(TileTask tile)
     {
         ArgumentNullException.ThrowIfNull(tile);
         var chunk = NewChunk();
+        if (tile.Parts is { } parts)
+        {
+            var restInput = NewRestInput(tile);
+            foreach (var part in parts)
+            {
+                var pixels = new float[3L * part.Width * part.Height];
+                Prepare(part, pixels);
+                ScatterTrunk(Infer(pixels, 1, part.Height, part.Width), 0, part, tile, restInput);
+            }
+
+            Scatter(InferRest(tile, restInput), 0, tile.Regions[0], chunk);
+            return chunk;
+        }
+
         foreach (var region in tile.Regions)
         {
             var input = new float[3L * region.Width * region.Height];

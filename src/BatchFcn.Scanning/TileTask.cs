@@ -5,10 +5,17 @@ namespace BatchFcn.Scanning;
 /// writes, and per shift of the shift-and-stitch grid the input region it reads. A pure function of
 /// image, model, options and this record: processing it twice writes the same bytes.
 /// </summary>
-public sealed record TileTask(int ChunkRow, int ChunkCol, IReadOnlyList<TileRegion> Regions)
+/// <param name="ChunkRow">Chunk row of the score array.</param>
+/// <param name="ChunkCol">Chunk column.</param>
+/// <param name="Regions">Per shift, the region the network runs on; with a split plan (<see cref="ScanPlan.Split"/>)
+/// one region of the trunk's output map (in its cells) that the rest of the network runs on.</param>
+/// <param name="Parts">With a split plan, the image regions the trunk runs on to fill that map: each part's kept
+/// trunk cells go to (<see cref="TileRegion.DenseRow"/>, <see cref="TileRegion.DenseCol"/>) of it. Otherwise
+/// <see langword="null"/>.</param>
+public sealed record TileTask(int ChunkRow, int ChunkCol, IReadOnlyList<TileRegion> Regions, IReadOnlyList<TileRegion>? Parts = null)
 {
-    /// <summary>Input pixels read, over all shifts.</summary>
-    public long InputPixels => Regions.Sum(r => (long)r.Width * r.Height);
+    /// <summary>Image pixels read, over all shifts or parts.</summary>
+    public long InputPixels => (Parts ?? Regions).Sum(r => (long)r.Width * r.Height);
 }
 
 /// <summary>

@@ -1,0 +1,145 @@
+using BatchFcn.Conversion;
+using BatchFcn.Imaging;
+using BatchFcn.Inference;
+using BatchFcn.Storage;
+using BatchFcn.Testing;
+using Google.Protobuf;
+
+namespace BatchFcn.Scanning.Tests;
+
+/// <summary>
+/// Invariant C when the network is cut in two: trunk parts on image tiles fill the rest's input, the rest
+/// runs on large tiles of it; the stitched map must still equal the whole network on the whole image.
+/// </summary>
+public sealed class SplitScanTests
+{
+    private static IReadOnlyList<FcnSplit> Splits(string model)
+    {
+        var (fcn, manifest) = ScanFixture.Fcn(model);
+        return FcnSplitter.All(OnnxModelFile.Load(fcn), manifest.Patch.Height, manifest.Patch.Width, manifest.ToGeometry());
+    }
+
+    private static IInferenceBackend Cpu(byte[] model) => BackendSelector.Select(model, new BackendOptions { Backend = "cpu", Threads = 1 }).Backend;
+
+    public static TheoryData<string, int, int, int, int> Cases => new()
+    {
+        // model, which cut (0 first, 1 middle, 2 last), image width, height, memory tile cap
+        { "resnet_gap", 0, 611, 509, 160 },
+        { "resnet_gap", 1, 611, 509, 160 },
+        { "resnet_gap", 2, 455, 397, 128 },
+        { "mobilenetv2", 1, 400, 330, 256 },
+        { "mobilenetv2", 2, 300, 290, 200 },
+        { "fully_conv", 0, 157, 131, 64 },
+        { "resnet_gap", 1, 230, 260, 4096 },   // one tile of the rest, one trunk part
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void SplitMap_EqualsWholeImageRun(string model, int which, int width, int height, int maxTile)
+    {
+        var (fcn, manifest) = ScanFixture.Fcn(model);
+        var splits = Splits(model);
+        var split = splits[which switch { 0 => 0, 1 => splits.Count / 2, _ => splits.Count - 1 }];
+        var image = ScanFixture.RandomImage(width, height, seed: width * 3 + which);
+        using var source = new InMemoryImageSource("random", image);
+        var plan = ScanPlanner.Plan("split", source, fcn, manifest,
+            new ScanOptions { Tissue = TissueMode.Off, MaxAutoTileSize = maxTile, Split = split.Cut }, splits);
+        Assert.NotNull(plan.Split);
+        Assert.Equal(split.Cut, plan.Split.Cut);
+        Assert.All(plan.Tiles, t => Assert.NotNull(t.Parts));
+        if (maxTile < 1000)
+        {
+            Assert.Contains(plan.Tiles, t => t.Parts!.Count > 1);
+        }
+
+        using var trunk = Cpu(split.Trunk.Model.ToByteArray());
+        using var rest = Cpu(split.Rest.Model.ToByteArray());
+        var processor = new TileProcessor(plan, source, trunk, rest);
+        var chunks = plan.Tiles.ToDictionary(t => (t.ChunkRow, t.ChunkCol), processor.Compute);
+        var stitched = ScanFixture.Assemble(plan, chunks);
+
+        var (whole, rows, cols) = ScanFixture.WholeImage(fcn, image);
+        Assert.Equal((rows, cols), (plan.Rows, plan.Cols));
+        double error = ScanFixture.MaxRelativeError(whole, stitched);
+        Assert.True(error <= 1e-5, $"{model} cut at {split.Cut}: relative error {error:0.00e+0} over {plan.Tiles.Count} tiles");
+    }
+
+    [Fact]
+    public async Task PipelinedRunner_WithBatchedParts_WritesTheSameChunksAsTileByTile()
+    {
+        var (fcn, manifest) = ScanFixture.Fcn("resnet_gap");
+        var splits = Splits("resnet_gap");
+        var split = splits[splits.Count / 2];
+        var image = ScanFixture.RandomImage(700, 650, seed: 9);
+        using var source = new InMemoryImageSource("random", image);
+        var plan = ScanPlanner.Plan("split", source, fcn, manifest,
+            new ScanOptions { Tissue = TissueMode.Off, MaxAutoTileSize = 200, Split = split.Cut, BatchSize = 3 }, splits);
+        using var trunk = Cpu(split.Trunk.Model.ToByteArray());
+        using var rest = Cpu(split.Rest.Model.ToByteArray());
+        var processor = new TileProcessor(plan, source, trunk, rest);
+
+        using var dir = TestPaths.TempDirectory();
+        var store = new LocalDirectoryStore(dir.Path);
+        var scores = await ZarrScoreArray.CreateAsync(store, "s.zarr", plan.Classes, plan.Rows, plan.Cols, plan.ChunkRows, plan.ChunkCols);
+        await new EmbeddedScanRunner(processor, scores).RunAsync(null, CancellationToken.None);
+        foreach (var tile in plan.Tiles)
+        {
+            var written = await scores.ReadChunkAsync(tile.ChunkRow, tile.ChunkCol);
+            Assert.Equal(processor.Compute(tile), written);
+        }
+    }
+
+    [Fact]
+    public void Auto_CutsAWidePaddedNetwork_AndNotTheSmallPaddingFreeOne()
+    {
+        var (fcn, manifest) = ScanFixture.Fcn("resnet_gap");
+        using var big = new InMemoryImageSource("big", new RgbImage(12000, 12000, new byte[12000 * 12000 * 3]));
+        var plan = ScanPlanner.Plan("auto", big, fcn, manifest, new ScanOptions { Tissue = TissueMode.Off }, Splits("resnet_gap"));
+        Assert.NotNull(plan.Split);
+        Assert.InRange(plan.Split.WorkRatio, 0, 0.95);
+        Assert.True(plan.Split.RestTile > plan.Split.TrunkTile, $"rest tile {plan.Split.RestTile}, trunk tile {plan.Split.TrunkTile}");
+
+        var off = ScanPlanner.Plan("off", big, fcn, manifest, new ScanOptions { Tissue = TissueMode.Off, Split = "off" }, Splits("resnet_gap"));
+        Assert.Null(off.Split);
+
+        var (demo, demoManifest) = ScanFixture.Fcn("demo");
+        var demoPlan = ScanPlanner.Plan("auto", big, demo, demoManifest, new ScanOptions { Tissue = TissueMode.Off }, Splits("demo"));
+        Assert.True(demoPlan.Split is null || demoPlan.Split.WorkRatio < 0.95);
+    }
+
+    [Fact]
+    public void NamedCut_ThatDoesNotExist_OrWithAFixedTile_IsRefusedClearly()
+    {
+        var (fcn, manifest) = ScanFixture.Fcn("resnet_gap");
+        using var source = new InMemoryImageSource("random", ScanFixture.RandomImage(300, 300, 1));
+        var e = Assert.Throws<ScanException>(() =>
+            ScanPlanner.Plan("x", source, fcn, manifest, new ScanOptions { Split = "no_such_tensor" }, Splits("resnet_gap")));
+        Assert.Contains("cut points:", e.Message);
+        var cut = Splits("resnet_gap")[0].Cut;
+        e = Assert.Throws<ScanException>(() =>
+            ScanPlanner.Plan("x", source, fcn, manifest, new ScanOptions { Split = cut, TileSize = 256 }, Splits("resnet_gap")));
+        Assert.Contains("--tile 0", e.Message);
+    }
+
+    [Fact]
+    public async Task LocalScan_WithACut_WritesTheWholeImageMap_AndRecordsTheCut()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var slide = SyntheticSlide.Create(dir.File("slide.tif"), 700, 600, seed: 3, lesions: 1);
+        var model = TestPaths.Model("resnet_gap");
+        var fcn = LocalScan.ResolveModel(model, dir.File("m"), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        var cut = FcnSplitter.All(OnnxModelFile.Load(fcn.Path), fcn.Manifest.Patch.Height, fcn.Manifest.Patch.Width, fcn.Manifest.ToGeometry())[1].Cut;
+        var summary = await LocalScan.RunAsync(new ScanRequest(slide.Path, fcn.Path, dir.File("out"),
+            new ScanOptions { Tissue = TissueMode.Off, MaxAutoTileSize = 256, Split = cut, WriteNpy = true }, new BackendOptions { Backend = "cpu" }));
+
+        Assert.Equal(cut, summary.Split?.Cut);
+        Assert.Contains("\"cut\"", File.ReadAllText(summary.Outputs.Summary), StringComparison.Ordinal);
+        using var source = VipsImageSource.Open(slide.Path);
+        var rgb = source.ReadRegion(0, 0, 0, 700, 600);
+        var whole = ScanFixture.WholeImage(fcn.Path, new RgbImage(700, 600, rgb));
+        var npy = File.ReadAllBytes(summary.Outputs.Npy!);
+        int headerLength = BitConverter.ToUInt16(npy, 8);
+        var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(npy.AsSpan(10 + headerLength)).ToArray();
+        Assert.True(ScanFixture.MaxRelativeError(whole.Values, values) <= 1e-5);
+    }
+}
