@@ -52,6 +52,8 @@ internal static class ScanBenchmark
         classifierBackend.Run(crops[0].Input, crops[0].Count, 3, f, f);
 
         var times = new List<double[]>();
+        SplitPlan? split = null;
+        int wholeTiles = 0;
         for (int r = 0; r < rounds; r++)
         {
             var clock = Stopwatch.StartNew();
@@ -67,7 +69,21 @@ internal static class ScanBenchmark
             clock.Restart();
             var summary = await LocalScan.RunAsync(new ScanRequest(tiff, fcn, Path.Combine(work.Path, "scan" + r), new ScanOptions { Tissue = TissueMode.Off }, backendOptions));
             double pipeline = clock.Elapsed.TotalSeconds;
-            times.Add([sliding, dense, pipeline, summary.Timings.InferSeconds]);
+            split ??= summary.Split;
+
+            // The same pipeline with the network run whole on every tile, when (3) cut it in two.
+            double unsplit = double.NaN, unsplitInfer = double.NaN;
+            if (summary.Split is not null)
+            {
+                clock.Restart();
+                var whole1 = await LocalScan.RunAsync(new ScanRequest(tiff, fcn, Path.Combine(work.Path, "whole" + r),
+                    new ScanOptions { Tissue = TissueMode.Off, Split = "off" }, backendOptions));
+                unsplit = clock.Elapsed.TotalSeconds;
+                unsplitInfer = whole1.Timings.InferSeconds;
+                wholeTiles = whole1.Tiles.CellsPerTile;
+            }
+
+            times.Add([sliding, dense, pipeline, summary.Timings.InferSeconds, unsplit, unsplitInfer]);
         }
 
         double Median(int i) => times.Select(t => t[i]).Order().ElementAt(rounds / 2);
@@ -85,6 +101,14 @@ internal static class ScanBenchmark
         Console.WriteLine($"{"(1) classifier on every crop at stride S",-44}{cropRegion + "²",12}{cropCount,8}{Median(0),10:0.000}{slidingRate,9:0.00}{cropCount * result.FlopsPerPatch / 1e9 / Median(0),9:0.0}");
         Console.WriteLine($"{"(2) converted network on the whole region",-44}{region + "²",12}{outSize.Height * outSize.Width,8}{Median(1),10:0.000}{denseRate,9:0.00}{outSize.Height * outSize.Width * result.FlopsPerCell / 1e9 / Median(1),9:0.0}");
         Console.WriteLine($"{"(3) run pipeline from tiled JPEG TIFF",-44}{pipelineRegion + "²",12}{pipelineSize.Height * pipelineSize.Width,8}{Median(2),10:0.000}{pipelineRate,9:0.00}{pipelineSize.Height * pipelineSize.Width * result.FlopsPerCell / 1e9 / Median(2),9:0.0}");
+        if (split is not null)
+        {
+            double unsplitRate = pipelineSize.Height * pipelineSize.Width * cellArea / Median(4);
+            Console.WriteLine($"{"(3w) the same, network whole on every tile",-44}{pipelineRegion + "²",12}{pipelineSize.Height * pipelineSize.Width,8}{Median(4),10:0.000}{unsplitRate,9:0.00}{pipelineSize.Height * pipelineSize.Width * result.FlopsPerCell / 1e9 / Median(4),9:0.0}");
+            Console.WriteLine($"(3) cut the network at '{split.Cut}': trunk tiles ~{split.TrunkTile} px, rest tiles ~{split.RestTile} px, planned work {split.WorkRatio:0.00}x of (3w)'s " +
+                              $"({wholeTiles} cells per tile); (3w)/(2) = {unsplitRate / denseRate:0.00}, its inference {Median(5):0.000} s");
+        }
+
         Console.WriteLine($"ratios: (2)/(1) = {denseRate / slidingRate:0.0}x   (3)/(2) = {pipelineRate / denseRate:0.00}   (pipeline's own inference {Median(3):0.000} s of {Median(2):0.000} s)");
         Console.WriteLine($"peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:0} MB");
         return 0;

@@ -16,6 +16,30 @@ public sealed record InspectReport
     /// <summary>Tile sizes whose stitched output is exact, with their overlap cost.</summary>
     public required IReadOnlyList<TileOption> TileOptions { get; init; }
 
+    /// <summary>Where <c>run --split</c> can cut the network in two, in graph order.</summary>
+    public required IReadOnlyList<CutPoint> CutPoints { get; init; }
+
+    /// <summary>One cut: the trunk (image → <see cref="Tensor"/>) and the rest (→ scores), with what decides whether
+    /// cutting there pays: the trunk's halo (its receptive field), the rest's (in image pixels), the memory each
+    /// half's largest map takes per image pixel, and the trunk's share of the FLOPs.</summary>
+    public sealed record CutPoint(string Tensor, long Channels, int TrunkStride, int TrunkReceptiveField, int RestReceptiveField,
+        double TrunkFloatsPerPixel, double RestFloatsPerPixel, double TrunkFlopsShare)
+    {
+        public static CutPoint Of(FcnSplit split, ModelManifest whole)
+        {
+            ArgumentNullException.ThrowIfNull(split);
+            ArgumentNullException.ThrowIfNull(whole);
+            var t = split.Trunk.Geometry.Y.Geometry;
+            var r = split.Rest.Geometry.Y.Geometry;
+            int tx = split.Trunk.Geometry.X.Geometry.Stride;
+            double trunkFlopsPerPixel = split.Trunk.FlopsPerCell / ((double)t.Stride * tx);
+            double wholeFlopsPerPixel = whole.FlopsPerCell / ((double)whole.GeometryY.Stride * whole.GeometryX.Stride);
+            return new CutPoint(split.Cut, split.CutChannels, t.Stride, t.ReceptiveField, (r.ReceptiveField - 1) * t.Stride + 1,
+                split.Trunk.MaxMapFloatsPerInputPixel, split.Rest.MaxMapFloatsPerInputPixel / ((double)t.Stride * tx),
+                wholeFlopsPerPixel > 0 ? trunkFlopsPerPixel / wholeFlopsPerPixel : 0);
+        }
+    }
+
     /// <summary>One exact tiling: a tile of <see cref="InputHeight"/>×<see cref="InputWidth"/> pixels
     /// contributes <see cref="CellsPerTile"/>² cells; <see cref="OverlapCost"/> is the pixels the network
     /// reads per pixel of image it advances over ((T_y·T_x)/(n·S_y·n·S_x)).</summary>

@@ -11,15 +11,16 @@ public static class ModelInspector
         var model = OnnxModelFile.Load(modelPath);
         var manifestPath = ModelManifest.PathFor(modelPath);
         bool converted = model.ProducerName == "batchfcn" && File.Exists(manifestPath);
-        var manifest = converted
-            ? ModelManifest.Load(manifestPath)
-            : ModelManifest.From(FcnConverter.Convert(model, options), modelPath, ModelManifest.Sha256Of(modelPath));
+        var result = converted ? null : FcnConverter.Convert(model, options);
+        var manifest = result is null ? ModelManifest.Load(manifestPath) : ModelManifest.From(result, modelPath, ModelManifest.Sha256Of(modelPath));
+        var splits = FcnSplitter.All(result?.Model ?? model, manifest.Patch.Height, manifest.Patch.Width, manifest.ToGeometry());
         return new InspectReport
         {
             Model = modelPath,
             IsConverted = converted,
             Manifest = manifest,
             TileOptions = InspectReport.TileTable(manifest.ToGeometry()),
+            CutPoints = [.. splits.Select(s => InspectReport.CutPoint.Of(s, manifest))],
         };
     }
 }

@@ -9,18 +9,24 @@ public sealed class InMemoryImageSource(string name, RgbImage image) : IImageSou
 
     public byte[] ReadRegion(int level, long x, long y, int width, int height)
     {
+        var region = new byte[width * height * 3];
+        ReadRegion(level, x, y, width, height, region);
+        return region;
+    }
+
+    public void ReadRegion(int level, long x, long y, int width, int height, byte[] destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentOutOfRangeException.ThrowIfLessThan(destination.LongLength, (long)width * height * 3, nameof(destination));
         if (level != 0 || x < 0 || y < 0 || x + width > image.Width || y + height > image.Height)
         {
             throw new ImageReadException($"region {width}x{height}+{x}+{y} lies outside '{Name}' ({image.Width}x{image.Height})");
         }
 
-        var region = new byte[width * height * 3];
         for (int row = 0; row < height; row++)
         {
-            Array.Copy(image.Pixels, (((y + row) * image.Width) + x) * 3, region, row * width * 3, width * 3);
+            Array.Copy(image.Pixels, (((y + row) * image.Width) + x) * 3, destination, row * width * 3, width * 3);
         }
-
-        return region;
     }
 
     public RgbImage Thumbnail(int maxSide)

@@ -84,6 +84,15 @@ public sealed class VipsImageSource : IImageSource
 
     public byte[] ReadRegion(int level, long x, long y, int width, int height)
     {
+        var region = new byte[(long)width * height * 3];
+        ReadRegion(level, x, y, width, height, region);
+        return region;
+    }
+
+    public void ReadRegion(int level, long x, long y, int width, int height, byte[] destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentOutOfRangeException.ThrowIfLessThan(destination.LongLength, (long)width * height * 3, nameof(destination));
         var l = Levels[level];
         if (x < 0 || y < 0 || width <= 0 || height <= 0 || x + width > l.Width || y + height > l.Height)
         {
@@ -93,7 +102,20 @@ public sealed class VipsImageSource : IImageSource
         try
         {
             using var crop = levels[level].Crop((int)x, (int)y, width, height);
-            return crop.WriteToMemory<byte>();
+            var pixels = crop.WriteToMemory(out ulong size);
+            try
+            {
+                if (size != (ulong)width * (ulong)height * 3)
+                {
+                    throw new ImageReadException($"region {width}x{height}+{x}+{y} of '{Name}' decoded to {size} bytes, not RGB8");
+                }
+
+                System.Runtime.InteropServices.Marshal.Copy(pixels, destination, 0, (int)size);
+            }
+            finally
+            {
+                NetVips.NetVips.Free(pixels);
+            }
         }
         catch (VipsException e)
         {

@@ -10,7 +10,14 @@ public interface IInferenceBackend : IDisposable
     string Description { get; }
 
     /// <summary>Runs a batch [n, C, H, W] of planar floats; returns the output [n, K, rows, cols].</summary>
-    InferenceOutput Run(float[] input, int batch, int channels, int height, int width);
+    /// <param name="input">Exactly n·C·H·W values.</param>
+    /// <param name="batch">n.</param>
+    /// <param name="channels">C.</param>
+    /// <param name="height">H.</param>
+    /// <param name="width">W.</param>
+    /// <param name="allocate">Gives the array the output is copied into (exactly the length asked), so a caller can
+    /// reuse buffers; <see langword="null"/> allocates a new one.</param>
+    InferenceOutput Run(float[] input, int batch, int channels, int height, int width, Func<int, float[]>? allocate = null);
 }
 
 /// <summary>An output tensor: values in C order and its shape.</summary>

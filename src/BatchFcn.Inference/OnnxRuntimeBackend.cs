@@ -62,13 +62,16 @@ internal sealed class OnnxRuntimeBackend : IInferenceBackend
         return new OnnxRuntimeBackend(model.Open(options), "cuda", $"ONNX Runtime CUDA, device {deviceId}");
     }
 
-    public InferenceOutput Run(float[] input, int batch, int channels, int height, int width)
+    public InferenceOutput Run(float[] input, int batch, int channels, int height, int width, Func<int, float[]>? allocate = null)
     {
         using var value = OrtValue.CreateTensorValueFromMemory(input, [batch, channels, height, width]);
         using var runOptions = new RunOptions();
         using var results = session.Run(runOptions, [inputName], [value], [outputName]);
         var output = results[0];
-        return new InferenceOutput(output.GetTensorDataAsSpan<float>().ToArray(), output.GetTensorTypeAndShape().Shape);
+        var data = output.GetTensorDataAsSpan<float>();
+        var values = allocate?.Invoke(data.Length) ?? new float[data.Length];
+        data.CopyTo(values);
+        return new InferenceOutput(values, output.GetTensorTypeAndShape().Shape);
     }
 
     public void Dispose() => session.Dispose();

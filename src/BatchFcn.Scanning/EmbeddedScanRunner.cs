@@ -17,6 +17,13 @@ public sealed class EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray s
 
     private sealed record Result(Batch Batch, Inference.InferenceOutput Output);
 
+    // Buffers reused across tiles: a batch or two in each channel, one being read, one inferred, one written.
+    private readonly BufferPool<byte> rgbPool = new(2);
+    private readonly BufferPool<float> inputPool = new(4);
+    private readonly BufferPool<float> outputPool = new(4);
+    private readonly BufferPool<float> chunkPool = new(4);
+    private readonly BufferPool<float> restPool = new(2);
+
     public StageTimings Timings { get; } = new();
 
     public async Task RunAsync(IProgress<ScanProgress>? progress, CancellationToken cancellationToken)
@@ -93,16 +100,19 @@ public sealed class EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray s
     {
         var first = items[0].Region;
         int plane = 3 * first.Width * first.Height;
-        var input = new float[(long)plane * items.Count];
+        var input = inputPool.Rent(checked(plane * items.Count));
+        var rgb = rgbPool.Rent(checked(first.Width * first.Height * 3));
         for (int i = 0; i < items.Count; i++)
         {
             long start = Stopwatch.GetTimestamp();
-            var rgb = processor.Read(items[i].Region);
+            processor.Read(items[i].Region, rgb);
             long read = Stopwatch.GetTimestamp();
             processor.Preprocess(rgb, items[i].Region, input.AsSpan(i * plane, plane));
             Timings.AddRead(read - start);
             Timings.AddPreprocess(Stopwatch.GetTimestamp() - read);
         }
+
+        rgbPool.Return(rgb);
 
         return new Batch(items, input, first.Height, first.Width);
     }
@@ -115,8 +125,9 @@ public sealed class EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray s
             await foreach (var batch in input.ReadAllAsync(token).ConfigureAwait(false))
             {
                 long start = Stopwatch.GetTimestamp();
-                var result = processor.Infer(batch.Input, batch.Items.Count, batch.Height, batch.Width);
+                var result = processor.Infer(batch.Input, batch.Items.Count, batch.Height, batch.Width, outputPool.Rent);
                 Timings.AddInfer(Stopwatch.GetTimestamp() - start);
+                inputPool.Return(batch.Input);
                 if (processor.Plan.Split is null)
                 {
                     await output.WriteAsync(new Result(batch, result), token).ConfigureAwait(false);
@@ -128,10 +139,15 @@ public sealed class EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray s
                     var (tile, part) = batch.Items[i];
                     if (!filling.TryGetValue(tile, out var state))
                     {
-                        state = (processor.NewRestInput(tile), tile.Parts!.Count);
+                        state = (restPool.Rent(processor.RestInputLength(tile)), tile.Parts!.Count);
                     }
 
                     processor.ScatterTrunk(result, i, part, tile, state.RestInput);
+                    if (i == batch.Items.Count - 1)
+                    {
+                        outputPool.Return(result.Values);
+                    }
+
                     if (--state.Remaining > 0)
                     {
                         filling[tile] = state;
@@ -140,8 +156,9 @@ public sealed class EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray s
 
                     filling.Remove(tile);
                     long restStart = Stopwatch.GetTimestamp();
-                    var scores = processor.InferRest(tile, state.RestInput);
+                    var scores = processor.InferRest(tile, state.RestInput, outputPool.Rent);
                     Timings.AddInfer(Stopwatch.GetTimestamp() - restStart);
+                    restPool.Return(state.RestInput);
                     var region = tile.Regions[0];
                     var whole = new Batch([new Item(tile, region)], [], region.Height, region.Width);
                     await output.WriteAsync(new Result(whole, scores), token).ConfigureAwait(false);
@@ -166,7 +183,7 @@ public sealed class EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray s
                 var (tile, region) = result.Batch.Items[i];
                 if (!open.TryGetValue(tile, out var state))
                 {
-                    state = (processor.NewChunk(), tile.Regions.Count);
+                    state = (processor.NewChunk(chunkPool.Rent(processor.ChunkLength)), tile.Regions.Count);
                 }
 
                 processor.Scatter(result.Output, i, region, state.Chunk);
@@ -181,10 +198,13 @@ public sealed class EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray s
                 long start = Stopwatch.GetTimestamp();
                 await scores.WriteChunkAsync(tile.ChunkRow, tile.ChunkCol, state.Chunk, token).ConfigureAwait(false);
                 Timings.AddWrite(Stopwatch.GetTimestamp() - start);
+                chunkPool.Return(state.Chunk);
                 done++;
                 pixels += tile.InputPixels;
                 progress?.Report(new ScanProgress(done, processor.Plan.Tiles.Count, pixels, clock.Elapsed));
             }
+
+            outputPool.Return(result.Output.Values);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using BatchFcn.Imaging;
 using BatchFcn.Storage;
 
@@ -34,45 +35,17 @@ public static class ScanFinalizer
         var sum = new double[k];
         var top = new long[k];
         long computed = 0;
-        var cell = new float[k];
         string activation = plan.Manifest.Output.Activation;
         for (int band = 0; band < scores.ChunkGridRows; band++)
         {
-            var values = await scores.ReadChunkRowAsync(band, cancellationToken).ConfigureAwait(false);
+            // [class, bandRows, Cols]: turned into probabilities in place, a whole class plane at a time
+            // (a cell's classes lie a plane apart; walking them cell by cell misses the cache on every class).
+            var probabilities = await scores.ReadChunkRowAsync(band, cancellationToken).ConfigureAwait(false);
             long bandStart = (long)band * scores.ChunkRows;
-            long bandRows = values.Length / k / scores.Cols;
-            var probabilities = new float[values.Length];
-            Array.Fill(probabilities, float.NaN);
-            for (long r = 0; r < bandRows; r++)
-            {
-                for (long c = 0; c < scores.Cols; c++)
-                {
-                    long at = (r * scores.Cols) + c, plane = bandRows * scores.Cols;
-                    if (float.IsNaN(values[at]))
-                    {
-                        continue;
-                    }
-
-                    for (int j = 0; j < k; j++)
-                    {
-                        cell[j] = values[(j * plane) + at];
-                    }
-
-                    ScoreActivation.ToProbabilities(activation, cell);
-                    int best = 0;
-                    for (int j = 0; j < k; j++)
-                    {
-                        probabilities[(j * plane) + at] = cell[j];
-                        min[j] = Math.Min(min[j], cell[j]);
-                        max[j] = Math.Max(max[j], cell[j]);
-                        sum[j] += cell[j];
-                        best = cell[j] > cell[best] ? j : best;
-                    }
-
-                    top[best]++;
-                    computed++;
-                }
-            }
+            long bandRows = probabilities.Length / k / scores.Cols;
+            int plane = checked((int)(bandRows * scores.Cols));
+            ToProbabilities(activation, probabilities, k, plane);
+            computed += Accumulate(probabilities, k, plane, min, max, sum, top);
 
             for (int v = 0; v < thumb.Height; v++)
             {
@@ -102,6 +75,99 @@ public static class ScanFinalizer
             ? new ScanSummary.ClassStatistics(j, double.NaN, double.NaN, double.NaN, 0)
             : new ScanSummary.ClassStatistics(j, min[j], sum[j] / computed, max[j], top[j] / (double)computed)).ToList();
         return new Outcome(stats, computed, heatClass);
+    }
+
+    /// <summary>Applies the model's output activation to every cell of a band ([k, plane]) in place, plane-wise
+    /// (<see cref="ScoreActivation.ToProbabilities"/> per cell gives the same values). Skipped cells stay NaN.</summary>
+    internal static void ToProbabilities(string activation, float[] values, int k, int plane)
+    {
+        var all = values.AsSpan(0, k * plane);
+        switch (activation)
+        {
+            case "softmax":
+                return;
+            case "log_softmax":
+                TensorPrimitives.Exp(all, all);
+                return;
+            default:
+                if (k == 1)
+                {
+                    TensorPrimitives.Sigmoid(all, all);
+                    return;
+                }
+
+                var peak = values.AsSpan(0, plane).ToArray();
+                for (int j = 1; j < k; j++)
+                {
+                    TensorPrimitives.Max(peak, values.AsSpan(j * plane, plane), peak);
+                }
+
+                var total = new float[plane];
+                for (int j = 0; j < k; j++)
+                {
+                    var p = values.AsSpan(j * plane, plane);
+                    TensorPrimitives.Subtract(p, peak, p);
+                    TensorPrimitives.Exp(p, p);
+                    TensorPrimitives.Add(total, p, total);
+                }
+
+                for (int j = 0; j < k; j++)
+                {
+                    var p = values.AsSpan(j * plane, plane);
+                    TensorPrimitives.Divide(p, total, p);
+                }
+
+                return;
+        }
+    }
+
+    /// <summary>Adds a band's computed cells to the per-class minimum, maximum, sum and top-class counts;
+    /// returns how many cells were computed (not NaN).</summary>
+    private static long Accumulate(float[] probabilities, int k, int plane, double[] min, double[] max, double[] sum, long[] top)
+    {
+        var best = new float[plane];
+        var bestClass = new int[plane];
+        Array.Fill(best, float.NegativeInfinity);
+        for (int j = 0; j < k; j++)
+        {
+            var p = probabilities.AsSpan(j * plane, plane);
+            float lo = float.PositiveInfinity, hi = float.NegativeInfinity;
+            double total = 0;
+            for (int i = 0; i < p.Length; i++)
+            {
+                float v = p[i];
+                if (float.IsNaN(v))
+                {
+                    continue;
+                }
+
+                lo = MathF.Min(lo, v);
+                hi = MathF.Max(hi, v);
+                total += v;
+                if (v > best[i])
+                {
+                    best[i] = v;
+                    bestClass[i] = j;
+                }
+            }
+
+            min[j] = Math.Min(min[j], lo);
+            max[j] = Math.Max(max[j], hi);
+            sum[j] += total;
+        }
+
+        long computed = 0;
+        var first = probabilities.AsSpan(0, plane);
+        for (int i = 0; i < plane; i++)
+        {
+            if (!float.IsNaN(first[i]))
+            {
+                top[bestClass[i]]++;
+                computed++;
+            }
+        }
+
+        return computed;
     }
 
     /// <summary>For each thumbnail pixel along an axis, the dense cell whose window (cell j sees

@@ -21,9 +21,12 @@ public sealed class TileProcessor(ScanPlan plan, IImageSource image, IInferenceB
     public int ChunkLength => checked((int)(Plan.Classes * Plan.ChunkRows * Plan.ChunkCols));
 
     /// <summary>A chunk with every cell at the fill value (NaN).</summary>
-    public float[] NewChunk()
+    public float[] NewChunk() => NewChunk(new float[ChunkLength]);
+
+    /// <summary>Fills <paramref name="chunk"/> (<see cref="ChunkLength"/> values) with the fill value (NaN) and returns it.</summary>
+    public float[] NewChunk(float[] chunk)
     {
-        var chunk = new float[ChunkLength];
+        ArgumentNullException.ThrowIfNull(chunk);
         Array.Fill(chunk, float.NaN);
         return chunk;
     }
@@ -38,6 +41,13 @@ public sealed class TileProcessor(ScanPlan plan, IImageSource image, IInferenceB
         return image.ReadRegion(Plan.Level, region.X, region.Y, region.Width, region.Height);
     }
 
+    /// <summary>Reads a region's RGB8 pixels into <paramref name="destination"/> (at least width·height·3 bytes).</summary>
+    public void Read(TileRegion region, byte[] destination)
+    {
+        ArgumentNullException.ThrowIfNull(region);
+        image.ReadRegion(Plan.Level, region.X, region.Y, region.Width, region.Height, destination);
+    }
+
     /// <summary>Normalises RGB8 pixels of a region into planar floats ([3, H, W]).</summary>
     public void Preprocess(byte[] rgb, TileRegion region, Span<float> destination)
     {
@@ -46,7 +56,8 @@ public sealed class TileProcessor(ScanPlan plan, IImageSource image, IInferenceB
     }
 
     /// <summary>Runs the network on <paramref name="batch"/> same-shape regions already prepared.</summary>
-    public InferenceOutput Infer(float[] input, int batch, int height, int width) => backend.Run(input, batch, 3, height, width);
+    public InferenceOutput Infer(float[] input, int batch, int height, int width, Func<int, float[]>? allocate = null) =>
+        backend.Run(input, batch, 3, height, width, allocate);
 
     /// <summary>Copies the kept cells of item <paramref name="index"/> of a batch output into the chunk.</summary>
     /// <exception cref="ScanException">The network returned fewer cells than the geometry promises.</exception>
@@ -79,11 +90,14 @@ public sealed class TileProcessor(ScanPlan plan, IImageSource image, IInferenceB
 
     /// <summary>The rest's input for a split tile: [cut channels, region height, region width], filled by
     /// <see cref="ScatterTrunk"/> from every part.</summary>
-    public float[] NewRestInput(TileTask tile)
+    public float[] NewRestInput(TileTask tile) => new float[RestInputLength(tile)];
+
+    /// <summary>Floats in a split tile's rest input.</summary>
+    public int RestInputLength(TileTask tile)
     {
         ArgumentNullException.ThrowIfNull(tile);
         var region = tile.Regions[0];
-        return new float[checked(SplitPlan.CutChannels * region.Height * region.Width)];
+        return checked((int)(SplitPlan.CutChannels * region.Height * region.Width));
     }
 
     /// <summary>Copies the kept trunk cells of item <paramref name="index"/> of a trunk output into the rest's input.</summary>
@@ -115,11 +129,11 @@ public sealed class TileProcessor(ScanPlan plan, IImageSource image, IInferenceB
     }
 
     /// <summary>Runs the rest of the network on a split tile's filled input.</summary>
-    public InferenceOutput InferRest(TileTask tile, float[] restInput)
+    public InferenceOutput InferRest(TileTask tile, float[] restInput, Func<int, float[]>? allocate = null)
     {
         ArgumentNullException.ThrowIfNull(tile);
         var region = tile.Regions[0];
-        return rest!.Run(restInput, 1, (int)SplitPlan.CutChannels, region.Height, region.Width);
+        return rest!.Run(restInput, 1, (int)SplitPlan.CutChannels, region.Height, region.Width, allocate);
     }
 
     private SplitPlan SplitPlan => Plan.Split ?? throw new InvalidOperationException("the plan does not split the network");

@@ -81,12 +81,40 @@ public sealed class ScanCommandTests
     [InlineData("--level", "9", "--level 9 does not exist")]
     [InlineData("--mpp", "0.5", "does not record its pixel size")]
     [InlineData("--class", "7", "--class 7 does not exist")]
+    [InlineData("--split", "no_such_tensor", "--split: 'no_such_tensor' is not a tensor this network can be cut at; cut points:")]
     public void Run_BadOption_ExplainsAndExits2(string option, string value, string message)
     {
         using var dir = TestPaths.TempDirectory();
         var r = Run("run", "--model", DemoClassifier, "--image", Slide.Value.Slide, "--out", dir.Path, option, value);
         Assert.Equal(CliApp.UserError, r.Code);
         Assert.Contains(message, r.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_WithANamedCut_SaysWhereItCutAndWritesTheSameMapAsWhole()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var inspect = Run("inspect", TestPaths.Model("resnet_gap"), "--json");
+        using var json = JsonDocument.Parse(inspect.Out);
+        var cuts = json.RootElement.GetProperty("cutPoints");
+        var cut = cuts[cuts.GetArrayLength() / 2].GetProperty("tensor").GetString()!;
+
+        var split = Run("run", "--model", TestPaths.Model("resnet_gap"), "--image", Slide.Value.Slide, "--out", dir.File("split"), "--split", cut, "--npy", "--tissue", "off");
+        Assert.True(split.Code == 0, split.Err);
+        Assert.Contains($"network cut at '{cut}'", split.Out, StringComparison.Ordinal);
+        var whole = Run("run", "--model", TestPaths.Model("resnet_gap"), "--image", Slide.Value.Slide, "--out", dir.File("whole"), "--split", "off", "--npy", "--tissue", "off");
+        Assert.True(whole.Code == 0, whole.Err);
+        Assert.DoesNotContain("network cut at", whole.Out, StringComparison.Ordinal);
+
+        var a = File.ReadAllBytes(dir.File("split/scores.npy"));
+        var b = File.ReadAllBytes(dir.File("whole/scores.npy"));
+        Assert.Equal(b.Length, a.Length);
+        var va = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(a.AsSpan(10 + BitConverter.ToUInt16(a, 8)));
+        var vb = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(b.AsSpan(10 + BitConverter.ToUInt16(b, 8)));
+        for (int i = 0; i < va.Length; i++)
+        {
+            Assert.True(Math.Abs(va[i] - vb[i]) <= 1e-5 * Math.Max(1, Math.Abs(vb[i])), $"value {i}: {va[i]} split, {vb[i]} whole");
+        }
     }
 
     [Fact]

@@ -58,6 +58,13 @@ public sealed class VipsImageSourceTests
         using var reference = Image.NewFromFile(path);
         using var crop = reference.Crop(40, 30, 64, 48);
         Assert.Equal(crop.WriteToMemory<byte>(), source.ReadRegion(0, 40, 30, 64, 48));
+
+        // Into a reused, larger, dirty buffer: the region's bytes land at its start, the rest is left alone.
+        var buffer = Enumerable.Repeat((byte)7, (64 * 48 * 3) + 5).ToArray();
+        source.ReadRegion(0, 40, 30, 64, 48, buffer);
+        Assert.Equal(crop.WriteToMemory<byte>(), buffer[..(64 * 48 * 3)]);
+        Assert.All(buffer[(64 * 48 * 3)..], b => Assert.Equal(7, b));
+        Assert.Throws<ArgumentOutOfRangeException>(() => source.ReadRegion(0, 40, 30, 64, 48, new byte[100]));
     }
 
     [Fact]

@@ -90,7 +90,7 @@ public sealed class BackendSelectorTests
 
         public string Description => "fake";
 
-        public InferenceOutput Run(float[] input, int batch, int channels, int height, int width) => throw new NotSupportedException();
+        public InferenceOutput Run(float[] input, int batch, int channels, int height, int width, Func<int, float[]>? allocate = null) => throw new NotSupportedException();
 
         public void Dispose()
         {

@@ -47,5 +47,22 @@ internal static class InspectCommand
         {
             w.WriteLine($"  {t.CellsPerTile + "x" + t.CellsPerTile,12}{t.InputHeight + "x" + t.InputWidth,18}{(t.CellsPerTile * m.GeometryY.Stride) + "x" + (t.CellsPerTile * m.GeometryX.Stride),12}{t.OverlapCost,13:0.00}x");
         }
+
+        w.WriteLine();
+        if (r.CutPoints.Count == 0)
+        {
+            w.WriteLine("  cut points for 'run --split': none (the network runs whole on every tile)");
+            return;
+        }
+
+        w.WriteLine("  cut points for 'run --split' (trunk on image tiles, the rest on large tiles of its output; 'auto' picks by planned work):");
+        int width = Math.Max(8, r.CutPoints.Max(c => c.Tensor.Length) + 2);
+        w.WriteLine($"  {"tensor".PadRight(width)}{"channels",9}{"stride",8}{"trunk RF",10}{"rest RF",9}{"trunk mem",11}{"rest mem",10}{"trunk FLOPs",13}");
+        foreach (var c in r.CutPoints)
+        {
+            w.WriteLine($"  {c.Tensor.PadRight(width)}{c.Channels,9}{c.TrunkStride,8}{c.TrunkReceptiveField,10}{c.RestReceptiveField,9}{c.TrunkFloatsPerPixel,11:0.00}{c.RestFloatsPerPixel,10:0.00}{c.TrunkFlopsShare,12:0%}");
+        }
+
+        w.WriteLine("  (RF in image pixels; mem = floats of the largest map per image pixel)");
     }
 }

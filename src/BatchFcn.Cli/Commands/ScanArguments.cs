@@ -7,7 +7,13 @@ namespace BatchFcn.Cli.Commands;
 /// <summary>The options shared by <c>run</c> and <c>demo</c>, and their translation into scan and backend options.</summary>
 internal sealed class ScanArguments
 {
-    public Option<int> Tile { get; } = new("--tile") { Description = "Tile input size in pixels, rounded down to whole cells of the network (0 = automatic: halo overlap at most 20 %, at most 4096)", DefaultValueFactory = _ => 0 };
+    public Option<int> Tile { get; } = new("--tile") { Description = "Tile input size in pixels, rounded down to whole cells of the network (0 = automatic: the size with the least work for this image, 512 to 4096)", DefaultValueFactory = _ => 0 };
+
+    public Option<string> Split { get; } = new("--split")
+    {
+        Description = "Cut the network in two (trunk on image tiles, the rest on large tiles of its output): auto (when it saves at least 5 % of the work), off, or a tensor name (see 'inspect')",
+        DefaultValueFactory = _ => "auto",
+    };
 
     public Option<string> Tissue { get; } = new("--tissue") { Description = "Background skipping: saturation, otsu or off", DefaultValueFactory = _ => "saturation" };
 
@@ -37,7 +43,7 @@ internal sealed class ScanArguments
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Tile, Tissue, TissueThreshold, Level, Mpp, Density, Backend, Threads, Batch, Npy, Class, Overwrite, AllowNoAvx2 })
+        foreach (var option in new Option[] { Tile, Split, Tissue, TissueThreshold, Level, Mpp, Density, Backend, Threads, Batch, Npy, Class, Overwrite, AllowNoAvx2 })
         {
             command.Options.Add(option);
         }
@@ -67,6 +73,7 @@ internal sealed class ScanArguments
             Normalization = normalization,
             WriteNpy = parse.GetValue(Npy),
             HeatmapClass = parse.GetValue(Class),
+            Split = parse.GetValue(Split) is { Length: > 0 } split ? split : throw new ScanException("--split needs auto, off or a tensor name"),
         };
         return options;
     }

@@ -1,0 +1,51 @@
+namespace BatchFcn.Scanning;
+
+/// <summary>
+/// Arrays of exact lengths handed back and forth between the stages of one scan. Tiles come in a few shapes, so
+/// a handful of arrays serve the whole scan; a fresh array per tile would cost a page fault per 4 KiB the first
+/// time it is written (measured on a 2-vCPU VM: 0.7 s to first touch 200 MB, 2 ms the second time).
+/// </summary>
+/// <typeparam name="T">Element type.</typeparam>
+/// <param name="capacity">Arrays kept for reuse at most; beyond that, returned arrays are left to the GC.</param>
+internal sealed class BufferPool<T>(int capacity)
+{
+    private readonly List<T[]> free = [];
+    private readonly Lock gate = new();
+
+    /// <summary>An array of exactly <paramref name="length"/> elements, reused when one is free. Its contents are
+    /// whatever was last written: callers overwrite what they use.</summary>
+    public T[] Rent(int length)
+    {
+        lock (gate)
+        {
+            int at = free.FindIndex(a => a.Length == length);
+            if (at >= 0)
+            {
+                var array = free[at];
+                free.RemoveAt(at);
+                return array;
+            }
+        }
+
+        return new T[length];
+    }
+
+    /// <summary>Hands an array back; the oldest free array makes room when the pool is full.</summary>
+    public void Return(T[]? array)
+    {
+        if (array is null || array.Length == 0)
+        {
+            return;
+        }
+
+        lock (gate)
+        {
+            if (free.Count >= capacity)
+            {
+                free.RemoveAt(0);
+            }
+
+            free.Add(array);
+        }
+    }
+}

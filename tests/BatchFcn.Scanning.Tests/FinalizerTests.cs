@@ -1,0 +1,84 @@
+namespace BatchFcn.Scanning.Tests;
+
+public sealed class FinalizerTests
+{
+    [Theory]
+    [InlineData("none", 5)]
+    [InlineData("none", 1)]
+    [InlineData("softmax", 3)]
+    [InlineData("log_softmax", 4)]
+    [InlineData("none", 1000)]
+    public void PlaneWiseProbabilities_MatchTheCellByCellDefinition_AndKeepSkippedCellsNaN(string activation, int k)
+    {
+        const int plane = 37;
+        var random = new Random(k);
+        var values = new float[k * plane];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = (float)((random.NextDouble() * 20) - 10);
+        }
+
+        for (int j = 0; j < k; j++)
+        {
+            values[(j * plane) + 5] = float.NaN; // a skipped cell is NaN in every class
+        }
+
+        var expected = (float[])values.Clone();
+        var cell = new float[k];
+        for (int at = 0; at < plane; at++)
+        {
+            for (int j = 0; j < k; j++)
+            {
+                cell[j] = values[(j * plane) + at];
+            }
+
+            ScoreActivation.ToProbabilities(activation, cell);
+            for (int j = 0; j < k; j++)
+            {
+                expected[(j * plane) + at] = cell[j];
+            }
+        }
+
+        ScanFinalizer.ToProbabilities(activation, values, k, plane);
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (i % plane == 5)
+            {
+                Assert.True(float.IsNaN(values[i]));
+                continue;
+            }
+
+            Assert.True(Math.Abs(expected[i] - values[i]) <= 1e-6 * Math.Max(1, Math.Abs(expected[i])), $"{activation} k={k} value {i}: {values[i]} vs {expected[i]}");
+        }
+    }
+}
+
+public sealed class BufferPoolTests
+{
+    [Fact]
+    public void Rent_ReusesAReturnedArrayOfThatLength_AndOnlyThatLength()
+    {
+        var pool = new BufferPool<float>(2);
+        var a = pool.Rent(10);
+        pool.Return(a);
+        Assert.Same(a, pool.Rent(10));
+        pool.Return(a);
+        Assert.NotSame(a, pool.Rent(11));
+        Assert.Equal(11, pool.Rent(11).Length);
+    }
+
+    [Fact]
+    public void Return_BeyondCapacity_DropsTheOldest()
+    {
+        var pool = new BufferPool<byte>(2);
+        byte[] a = new byte[4], b = new byte[4], c = new byte[4];
+        pool.Return(a);
+        pool.Return(b);
+        pool.Return(c);
+        var first = pool.Rent(4);
+        var second = pool.Rent(4);
+        Assert.Contains(first, new[] { b, c });
+        Assert.Contains(second, new[] { b, c });
+        Assert.NotSame(a, pool.Rent(4));
+    }
+}
