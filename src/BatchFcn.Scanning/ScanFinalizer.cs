@@ -36,16 +36,25 @@ public static class ScanFinalizer
         var top = new long[k];
         long computed = 0;
         string activation = plan.Manifest.Output.Activation;
+        var scratch = new Scratch();
+        float[]? probabilities = null;
         for (int band = 0; band < scores.ChunkGridRows; band++)
         {
             // [class, bandRows, Cols]: turned into probabilities in place, a whole class plane at a time
             // (a cell's classes lie a plane apart; walking them cell by cell misses the cache on every class).
-            var probabilities = await scores.ReadChunkRowAsync(band, cancellationToken).ConfigureAwait(false);
+            // One array serves every band of full height: garbage per band would grow the heap with the image.
+            long length = scores.BandLength(band);
+            if (probabilities is null || probabilities.LongLength != length)
+            {
+                probabilities = new float[length];
+            }
+
+            await scores.ReadChunkRowAsync(band, probabilities, cancellationToken).ConfigureAwait(false);
             long bandStart = (long)band * scores.ChunkRows;
             long bandRows = probabilities.Length / k / scores.Cols;
             int plane = checked((int)(bandRows * scores.Cols));
-            ToProbabilities(activation, probabilities, k, plane);
-            computed += Accumulate(probabilities, k, plane, min, max, sum, top);
+            ToProbabilities(activation, probabilities, k, plane, scratch);
+            computed += Accumulate(probabilities, k, plane, min, max, sum, top, scratch);
 
             for (int v = 0; v < thumb.Height; v++)
             {
@@ -79,8 +88,9 @@ public static class ScanFinalizer
 
     /// <summary>Applies the model's output activation to every cell of a band ([k, plane]) in place, plane-wise
     /// (<see cref="ScoreActivation.ToProbabilities"/> per cell gives the same values). Skipped cells stay NaN.</summary>
-    internal static void ToProbabilities(string activation, float[] values, int k, int plane)
+    internal static void ToProbabilities(string activation, float[] values, int k, int plane, Scratch? scratch = null)
     {
+        scratch ??= new Scratch();
         var all = values.AsSpan(0, k * plane);
         switch (activation)
         {
@@ -96,13 +106,15 @@ public static class ScanFinalizer
                     return;
                 }
 
-                var peak = values.AsSpan(0, plane).ToArray();
+                var peak = scratch.Floats(0, plane);
+                values.AsSpan(0, plane).CopyTo(peak);
                 for (int j = 1; j < k; j++)
                 {
                     TensorPrimitives.Max(peak, values.AsSpan(j * plane, plane), peak);
                 }
 
-                var total = new float[plane];
+                var total = scratch.Floats(1, plane);
+                total.Clear();
                 for (int j = 0; j < k; j++)
                 {
                     var p = values.AsSpan(j * plane, plane);
@@ -123,11 +135,12 @@ public static class ScanFinalizer
 
     /// <summary>Adds a band's computed cells to the per-class minimum, maximum, sum and top-class counts;
     /// returns how many cells were computed (not NaN).</summary>
-    private static long Accumulate(float[] probabilities, int k, int plane, double[] min, double[] max, double[] sum, long[] top)
+    private static long Accumulate(float[] probabilities, int k, int plane, double[] min, double[] max, double[] sum, long[] top, Scratch scratch)
     {
-        var best = new float[plane];
-        var bestClass = new int[plane];
-        Array.Fill(best, float.NegativeInfinity);
+        var best = scratch.Floats(0, plane);
+        var bestClass = scratch.Ints(plane);
+        best.Fill(float.NegativeInfinity);
+        bestClass.Clear();
         for (int j = 0; j < k; j++)
         {
             var p = probabilities.AsSpan(j * plane, plane);
@@ -168,6 +181,33 @@ public static class ScanFinalizer
         }
 
         return computed;
+    }
+
+    /// <summary>Per-plane working arrays, kept from band to band.</summary>
+    internal sealed class Scratch
+    {
+        private readonly float[][] floats = [[], []];
+        private int[] ints = [];
+
+        public Span<float> Floats(int which, int length)
+        {
+            if (floats[which].Length < length)
+            {
+                floats[which] = new float[length];
+            }
+
+            return floats[which].AsSpan(0, length);
+        }
+
+        public Span<int> Ints(int length)
+        {
+            if (ints.Length < length)
+            {
+                ints = new int[length];
+            }
+
+            return ints.AsSpan(0, length);
+        }
     }
 
     /// <summary>For each thumbnail pixel along an axis, the dense cell whose window (cell j sees

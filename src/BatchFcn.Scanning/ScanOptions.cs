@@ -79,8 +79,9 @@ public sealed record ScanOptions
     public int ThumbnailSize { get; init; } = 1024;
 
     /// <summary>Whether to cut the network in two (trunk on image tiles, the rest on large tiles of the trunk's
-    /// output): "auto" does so when the planned work falls by at least 5 % (wide padded networks such as
-    /// ResNets), "off" never, and a tensor name cuts there. Only with automatic tile size and density 1.</summary>
+    /// output): "auto" when the planned work (FLOPs of every tile to compute, overlap and background skipping
+    /// included) falls by at least 5 % (wide padded networks such as ResNets), "off" never, and a tensor name cuts
+    /// there. Only with automatic tile size and density 1.</summary>
     /// <value>The default is "auto".</value>
     public string Split { get; init; } = "auto";
 

@@ -90,7 +90,11 @@ public sealed class ZarrScoreArray
             throw new ArgumentException($"chunk holds {data.Length} values, expected {ChunkLength}", nameof(data));
         }
 
-        return store.WriteAsync(ChunkKey(chunkRow, chunkCol), MemoryMarshal.AsBytes(data.Span).ToArray(), cancellationToken);
+        // Written straight from the floats' bytes: a copy per chunk would be garbage the size of the chunk.
+        var bytes = MemoryMarshal.TryGetArray(data, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? new FloatBytes(segment.Array).Memory
+            : MemoryMarshal.AsBytes(data.Span).ToArray();
+        return store.WriteAsync(ChunkKey(chunkRow, chunkCol), bytes, cancellationToken);
     }
 
     /// <summary>Reads a chunk, or returns <see langword="null"/> when it was never written (all fill value).</summary>
@@ -109,16 +113,36 @@ public sealed class ZarrScoreArray
     /// <summary>Reads one band of chunk rows for every class: [class, rows of the band, Cols], NaN where unwritten.</summary>
     public async Task<float[]> ReadChunkRowAsync(int chunkRow, CancellationToken cancellationToken = default)
     {
+        var band = new float[BandLength(chunkRow)];
+        await ReadChunkRowAsync(chunkRow, band, cancellationToken).ConfigureAwait(false);
+        return band;
+    }
+
+    /// <summary>Values in band <paramref name="chunkRow"/>: Classes · rows of the band · Cols.</summary>
+    public long BandLength(int chunkRow) => Classes * Math.Min(ChunkRows, Rows - ((long)chunkRow * ChunkRows)) * Cols;
+
+    /// <summary>Reads one band into <paramref name="band"/> (exactly <see cref="BandLength"/> values), so a
+    /// streaming reader can reuse one array for every band.</summary>
+    public async Task ReadChunkRowAsync(int chunkRow, float[] band, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(band);
         long bandRows = Math.Min(ChunkRows, Rows - ((long)chunkRow * ChunkRows));
-        var band = new float[Classes * bandRows * Cols];
+        if (band.LongLength != BandLength(chunkRow))
+        {
+            throw new ArgumentException($"band {chunkRow} holds {BandLength(chunkRow)} values, not {band.LongLength}", nameof(band));
+        }
+
         Array.Fill(band, float.NaN);
         for (int tx = 0; tx < ChunkGridCols; tx++)
         {
-            var chunk = await ReadChunkAsync(chunkRow, tx, cancellationToken).ConfigureAwait(false);
-            if (chunk is null)
+            var key = ChunkKey(chunkRow, tx);
+            if (!await store.ExistsAsync(key, cancellationToken).ConfigureAwait(false))
             {
                 continue;
             }
+
+            var bytes = await store.ReadAsync(key, cancellationToken).ConfigureAwait(false);
+            var chunk = MemoryMarshal.Cast<byte, float>(bytes.AsSpan());
 
             long x0 = (long)tx * ChunkCols;
             int width = (int)Math.Min(ChunkCols, Cols - x0);
@@ -126,12 +150,31 @@ public sealed class ZarrScoreArray
             {
                 for (long y = 0; y < bandRows; y++)
                 {
-                    Array.Copy(chunk, ((k * ChunkRows) + y) * ChunkCols, band, (((k * bandRows) + y) * Cols) + x0, width);
+                    chunk.Slice((int)(((k * ChunkRows) + y) * ChunkCols), width).CopyTo(band.AsSpan((int)((((k * bandRows) + y) * Cols) + x0), width));
                 }
             }
         }
+    }
 
-        return band;
+    /// <summary>The bytes of a float array, without copying them.</summary>
+    private sealed class FloatBytes(float[] values) : System.Buffers.MemoryManager<byte>
+    {
+        public override Span<byte> GetSpan() => MemoryMarshal.AsBytes(values.AsSpan());
+
+        /// <summary>Pins the array; disposing the returned handle frees the pin.</summary>
+        public override unsafe System.Buffers.MemoryHandle Pin(int elementIndex = 0)
+        {
+            var handle = GCHandle.Alloc(values, GCHandleType.Pinned);
+            return new System.Buffers.MemoryHandle((byte*)handle.AddrOfPinnedObject() + elementIndex, handle);
+        }
+
+        public override void Unpin()
+        {
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+        }
     }
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };

@@ -94,16 +94,18 @@ public sealed class SplitScanTests
     {
         var (fcn, manifest) = ScanFixture.Fcn("resnet_gap");
         using var big = new InMemoryImageSource("big", new RgbImage(12000, 12000, new byte[12000 * 12000 * 3]));
-        var plan = ScanPlanner.Plan("auto", big, fcn, manifest, new ScanOptions { Tissue = TissueMode.Off }, Splits("resnet_gap"));
+        var plan = ScanPlanner.Plan("auto", big, fcn, manifest, new ScanOptions { Tissue = TissueMode.Off, Split = "auto" }, Splits("resnet_gap"));
         Assert.NotNull(plan.Split);
         Assert.InRange(plan.Split.WorkRatio, 0, 0.95);
         Assert.True(plan.Split.RestTile > plan.Split.TrunkTile, $"rest tile {plan.Split.RestTile}, trunk tile {plan.Split.TrunkTile}");
 
+        var byDefault = ScanPlanner.Plan("default", big, fcn, manifest, new ScanOptions { Tissue = TissueMode.Off }, Splits("resnet_gap"));
+        Assert.Equal(plan.Split, byDefault.Split); // auto is the default
         var off = ScanPlanner.Plan("off", big, fcn, manifest, new ScanOptions { Tissue = TissueMode.Off, Split = "off" }, Splits("resnet_gap"));
         Assert.Null(off.Split);
 
         var (demo, demoManifest) = ScanFixture.Fcn("demo");
-        var demoPlan = ScanPlanner.Plan("auto", big, demo, demoManifest, new ScanOptions { Tissue = TissueMode.Off }, Splits("demo"));
+        var demoPlan = ScanPlanner.Plan("auto", big, demo, demoManifest, new ScanOptions { Tissue = TissueMode.Off, Split = "auto" }, Splits("demo"));
         Assert.True(demoPlan.Split is null || demoPlan.Split.WorkRatio < 0.95);
     }
 

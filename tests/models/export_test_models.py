@@ -7,7 +7,8 @@ small (< 5 MB) so they can be committed; the converter's tests run on them.
 
     /usr/bin/python3 tests/models/export_test_models.py            # small fixtures (committed)
     /usr/bin/python3 tests/models/export_test_models.py --torchvision /tmp/tv
-                                                      # full torchvision AlexNet/VGG-16/ResNet-18
+                                                      # full torchvision AlexNet/VGG-16/ResNet-18,
+                                                      # and ResNet-18 with a 2-class head
                                                       # (random weights; 45-530 MB, not committed)
 
 Needs Debian's python3-torch, python3-torchvision and python3-onnx (torch 1.13).
@@ -211,6 +212,10 @@ def large(out):
     os.makedirs(out, exist_ok=True)
     torch.manual_seed(0)
     export(torchvision.models.resnet18(), f"{out}/resnet18.onnx", 224, 17)
+    # What a pathology team ships: ResNet-18 with its head replaced for two classes (tumour / normal).
+    tuned = torchvision.models.resnet18()
+    tuned.fc = nn.Linear(tuned.fc.in_features, 2)
+    export(tuned, f"{out}/resnet18_2class.onnx", 224, 17)
     export(torchvision.models.alexnet(), f"{out}/alexnet.onnx", 224, 13)
     export(torchvision.models.vgg16(), f"{out}/vgg16.onnx", 224, 13)
 

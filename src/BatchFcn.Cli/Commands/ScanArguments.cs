@@ -11,7 +11,7 @@ internal sealed class ScanArguments
 
     public Option<string> Split { get; } = new("--split")
     {
-        Description = "Cut the network in two (trunk on image tiles, the rest on large tiles of its output): auto (when it saves at least 5 % of the work), off, or a tensor name (see 'inspect')",
+        Description = "Cut the network in two (trunk on image tiles, the rest on large tiles of its output): auto (when the planned work falls by at least 5 %), off, or a tensor name (see 'inspect')",
         DefaultValueFactory = _ => "auto",
     };
 
