@@ -15,6 +15,12 @@ public interface IBlobStore
     /// <exception cref="BlobNotFoundException">No object has that key.</exception>
     Task<byte[]> ReadAsync(string key, CancellationToken cancellationToken = default);
 
+    /// <summary>Reads a whole object into <paramref name="destination"/> and returns its length, so a reader of
+    /// many same-size objects (a score map's chunks) can reuse one buffer.</summary>
+    /// <exception cref="BlobNotFoundException">No object has that key.</exception>
+    /// <exception cref="ArgumentException">The object is larger than <paramref name="destination"/>.</exception>
+    Task<int> ReadAsync(string key, Memory<byte> destination, CancellationToken cancellationToken = default);
+
     Task<bool> ExistsAsync(string key, CancellationToken cancellationToken = default);
 
     /// <summary>Keys under a prefix, in ordinal order.</summary>

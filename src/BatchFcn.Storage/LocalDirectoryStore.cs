@@ -62,6 +62,30 @@ public sealed class LocalDirectoryStore : IBlobStore
         }
     }
 
+    public async Task<int> ReadAsync(string key, Memory<byte> destination, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(key);
+        try
+        {
+            var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, useAsync: true);
+            await using (stream.ConfigureAwait(false))
+            {
+                if (stream.Length > destination.Length)
+                {
+                    throw new ArgumentException($"object '{key}' holds {stream.Length} bytes, more than the {destination.Length} given", nameof(destination));
+                }
+
+                int length = (int)stream.Length;
+                await stream.ReadExactlyAsync(destination[..length], cancellationToken).ConfigureAwait(false);
+                return length;
+            }
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new BlobNotFoundException(key);
+        }
+    }
+
     public Task<bool> ExistsAsync(string key, CancellationToken cancellationToken = default) => Task.FromResult(File.Exists(PathOf(key)));
 
     public async IAsyncEnumerable<string> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)

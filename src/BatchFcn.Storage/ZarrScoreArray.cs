@@ -133,6 +133,7 @@ public sealed class ZarrScoreArray
         }
 
         Array.Fill(band, float.NaN);
+        var bytes = new byte[ChunkLength * sizeof(float)];
         for (int tx = 0; tx < ChunkGridCols; tx++)
         {
             var key = ChunkKey(chunkRow, tx);
@@ -141,7 +142,12 @@ public sealed class ZarrScoreArray
                 continue;
             }
 
-            var bytes = await store.ReadAsync(key, cancellationToken).ConfigureAwait(false);
+            int length = await store.ReadAsync(key, bytes, cancellationToken).ConfigureAwait(false);
+            if (length != bytes.Length)
+            {
+                throw new InvalidDataException($"chunk '{key}' holds {length} bytes; a chunk of this array holds {bytes.Length}");
+            }
+
             var chunk = MemoryMarshal.Cast<byte, float>(bytes.AsSpan());
 
             long x0 = (long)tx * ChunkCols;

@@ -22,6 +22,20 @@ public sealed class LocalDirectoryStoreTests
     }
 
     [Fact]
+    public async Task ReadInto_ReusedBuffer_ReturnsLengthAndRefusesTooSmall()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var store = new LocalDirectoryStore(dir.Path);
+        await store.WriteAsync("k", new byte[] { 9, 8, 7 });
+        var buffer = new byte[] { 1, 1, 1, 1, 1 };
+        Assert.Equal(3, await store.ReadAsync("k", buffer));
+        Assert.Equal(new byte[] { 9, 8, 7, 1, 1 }, buffer);
+        await Assert.ThrowsAsync<ArgumentException>(() => store.ReadAsync("k", new byte[2]));
+        var e = await Assert.ThrowsAsync<BlobNotFoundException>(() => store.ReadAsync("missing", buffer));
+        Assert.Equal("missing", e.Key);
+    }
+
+    [Fact]
     public async Task Read_Missing_ThrowsBlobNotFoundNamingTheKey()
     {
         using var dir = TestPaths.TempDirectory();
