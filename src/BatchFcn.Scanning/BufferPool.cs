@@ -30,6 +30,15 @@ internal sealed class BufferPool<T>(int capacity)
         return new T[length];
     }
 
+    /// <summary>Lets go of every free array (when the work that reused them is over).</summary>
+    public void Clear()
+    {
+        lock (gate)
+        {
+            free.Clear();
+        }
+    }
+
     /// <summary>Hands an array back; the oldest free array makes room when the pool is full.</summary>
     public void Return(T[]? array)
     {

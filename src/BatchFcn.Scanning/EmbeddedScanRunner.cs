@@ -55,11 +55,25 @@ public sealed class EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray s
 
             throw;
         }
+        finally
+        {
+            // The finalizer runs next in this process: let it have the memory the tiles' buffers held.
+            ReleaseBuffers();
+        }
 
         if (plan.Tiles.Count == 0)
         {
             progress?.Report(new ScanProgress(0, 0, 0, clock.Elapsed));
         }
+    }
+
+    private void ReleaseBuffers()
+    {
+        rgbPool.Clear();
+        inputPool.Clear();
+        outputPool.Clear();
+        chunkPool.Clear();
+        restPool.Clear();
     }
 
     private async Task ReadAsync(ChannelWriter<Batch> output, CancellationToken token)

@@ -68,6 +68,16 @@ public sealed class BufferPoolTests
     }
 
     [Fact]
+    public void Clear_LetsGoOfEveryFreeArray()
+    {
+        var pool = new BufferPool<float>(4);
+        var a = pool.Rent(8);
+        pool.Return(a);
+        pool.Clear();
+        Assert.NotSame(a, pool.Rent(8));
+    }
+
+    [Fact]
     public void Return_BeyondCapacity_DropsTheOldest()
     {
         var pool = new BufferPool<byte>(2);
