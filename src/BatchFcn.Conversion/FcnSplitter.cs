@@ -73,12 +73,42 @@ public static class FcnSplitter
     {
         ArgumentNullException.ThrowIfNull(whole);
         ArgumentNullException.ThrowIfNull(fcn);
-        if (!Cuts(fcn).Contains(cut))
+        var cuts = Cuts(fcn);
+        if (!cuts.Contains(cut))
         {
             throw new ConversionException(
-                $"'{cut}' is not a tensor the network can be cut at (everything after it must depend on it alone); cut points: {string.Join(", ", Cuts(fcn))}");
+                $"'{cut}' is not a tensor the network can be cut at (everything after it must depend on it alone); cut points: {string.Join(", ", cuts)}");
         }
 
+        return SplitAt(fcn, cut, patchHeight, patchWidth, whole);
+    }
+
+    /// <summary>Every cut of <paramref name="fcn"/> whose halves convert and compose (see <see cref="Split"/>); cuts
+    /// that do not are left out.</summary>
+    public static IReadOnlyList<FcnSplit> All(ModelProto fcn, int patchHeight, int patchWidth, NetworkGeometry whole)
+    {
+        ArgumentNullException.ThrowIfNull(fcn);
+        ArgumentNullException.ThrowIfNull(whole);
+        var splits = new List<FcnSplit>();
+        foreach (var cut in Cuts(fcn))
+        {
+            try
+            {
+                splits.Add(SplitAt(fcn, cut, patchHeight, patchWidth, whole));
+            }
+            catch (ConversionException)
+            {
+                // A half the converter cannot walk again (say, a rest holding the Transpose–Softmax–Transpose
+                // it wrote for an opset < 13 softmax) is simply not offered.
+            }
+        }
+
+        return splits;
+    }
+
+    /// <summary>Cuts at a tensor known to be a cut point.</summary>
+    private static FcnSplit SplitAt(ModelProto fcn, string cut, int patchHeight, int patchWidth, NetworkGeometry whole)
+    {
         var graph = fcn.Graph;
         int at = graph.Node.Select((n, i) => (n, i)).First(p => p.n.Output.Contains(cut)).i;
         var constants = Constants(graph);
@@ -100,28 +130,6 @@ public static class FcnSplitter
         CheckComposition("y", trunk.Geometry.Y, rest.Geometry.Y, whole.Y, cut);
         CheckComposition("x", trunk.Geometry.X, rest.Geometry.X, whole.X, cut);
         return new FcnSplit(cut, trunk, rest);
-    }
-
-    /// <summary>Every cut of <paramref name="fcn"/> whose halves convert and compose (see <see cref="Split"/>); cuts
-    /// that do not are left out.</summary>
-    public static IReadOnlyList<FcnSplit> All(ModelProto fcn, int patchHeight, int patchWidth, NetworkGeometry whole)
-    {
-        ArgumentNullException.ThrowIfNull(fcn);
-        var splits = new List<FcnSplit>();
-        foreach (var cut in Cuts(fcn))
-        {
-            try
-            {
-                splits.Add(Split(fcn, cut, patchHeight, patchWidth, whole));
-            }
-            catch (ConversionException)
-            {
-                // A half the converter cannot walk again (say, a rest holding the Transpose–Softmax–Transpose
-                // it wrote for an opset < 13 softmax) is simply not offered.
-            }
-        }
-
-        return splits;
     }
 
     private static void CheckComposition(string axis, AxisPath trunk, AxisPath rest, AxisPath whole, string cut)

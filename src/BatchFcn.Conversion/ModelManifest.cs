@@ -67,16 +67,23 @@ public sealed record ModelManifest
 
     public sealed record PatchSize(int Height, int Width);
 
-    public sealed record AxisManifest(int Stride, int ReceptiveField, int Offset, IReadOnlyList<LayerAxis> Layers);
+    public sealed record AxisManifest(int Stride, int ReceptiveField, int Offset, IReadOnlyList<LayerAxis> Layers)
+    {
+        public static AxisManifest From(AxisPath path)
+        {
+            ArgumentNullException.ThrowIfNull(path);
+            return new(path.Geometry.Stride, path.Geometry.ReceptiveField, path.Geometry.Offset, path.Layers);
+        }
+
+        public AxisPath ToPath() => new(new AxisGeometry(Stride, ReceptiveField, Offset), Layers);
+    }
 
     public sealed record InputManifest(string Name, string Layout, long Channels);
 
     public sealed record OutputManifest(string Name, string Layout, string Activation, bool Softmaxed);
 
     /// <summary>The network geometry the manifest describes.</summary>
-    public NetworkGeometry ToGeometry() => new(
-        new AxisPath(new AxisGeometry(GeometryY.Stride, GeometryY.ReceptiveField, GeometryY.Offset), GeometryY.Layers),
-        new AxisPath(new AxisGeometry(GeometryX.Stride, GeometryX.ReceptiveField, GeometryX.Offset), GeometryX.Layers));
+    public NetworkGeometry ToGeometry() => new(GeometryY.ToPath(), GeometryX.ToPath());
 
     /// <summary>The manifest path for a converted model: the model's path with a .json extension.</summary>
     public static string PathFor(string modelPath) => Path.ChangeExtension(modelPath, ".json");
@@ -84,15 +91,14 @@ public sealed record ModelManifest
     public static ModelManifest From(ConversionResult result, string sourcePath, string sourceSha256)
     {
         ArgumentNullException.ThrowIfNull(result);
-        static AxisManifest Axis(AxisPath p) => new(p.Geometry.Stride, p.Geometry.ReceptiveField, p.Geometry.Offset, p.Layers);
         return new ModelManifest
         {
             ConverterVersion = FcnConverter.Version,
             SourceModel = Path.GetFileName(sourcePath),
             SourceSha256 = sourceSha256,
             Patch = new PatchSize(result.PatchHeight, result.PatchWidth),
-            GeometryY = Axis(result.Geometry.Y),
-            GeometryX = Axis(result.Geometry.X),
+            GeometryY = AxisManifest.From(result.Geometry.Y),
+            GeometryX = AxisManifest.From(result.Geometry.X),
             PaddingFree = result.Geometry.IsPaddingFree,
             Classes = result.Classes,
             Input = new InputManifest(result.InputName, "NCHW", result.InputChannels),

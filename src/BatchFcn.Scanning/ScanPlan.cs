@@ -93,9 +93,7 @@ public sealed record SplitPlan(
     string Cut, long CutChannels, ModelManifest.AxisManifest TrunkY, ModelManifest.AxisManifest TrunkX,
     ModelManifest.AxisManifest RestY, ModelManifest.AxisManifest RestX, int TrunkCells, int TrunkTile, int RestTile, double WorkRatio)
 {
-    public Geometry.NetworkGeometry TrunkGeometry => new(Path(TrunkY), Path(TrunkX));
+    public Geometry.NetworkGeometry TrunkGeometry => new(TrunkY.ToPath(), TrunkX.ToPath());
 
-    public Geometry.NetworkGeometry RestGeometry => new(Path(RestY), Path(RestX));
-
-    private static Geometry.AxisPath Path(ModelManifest.AxisManifest a) => new(new Geometry.AxisGeometry(a.Stride, a.ReceptiveField, a.Offset), a.Layers);
+    public Geometry.NetworkGeometry RestGeometry => new(RestY.ToPath(), RestX.ToPath());
 }

@@ -65,32 +65,12 @@ public static class ScanPlanner
             cells = split.RestCells;
         }
 
-        var rowsPlans = ShiftPlans(geometry.Y, info.Height, cells, alpha, sy / alpha);
-        var colsPlans = ShiftPlans(geometry.X, info.Width, cells, alpha, sx / alpha);
         long rows = DenseLength(geometry.Y, info.Height, alpha, sy / alpha);
         long cols = DenseLength(geometry.X, info.Width, alpha, sx / alpha);
-
-        var tiles = new List<TileTask>();
-        int total = rowsPlans[0].Count * colsPlans[0].Count;
-        if (split is not null)
-        {
-            tiles.AddRange(SplitTiles(split, geometry, info.Height, info.Width, mask, out total));
-        }
-
-        for (int ky = 0; split is null && ky < rowsPlans[0].Count; ky++)
-        {
-            for (int kx = 0; kx < colsPlans[0].Count; kx++)
-            {
-                var ty = rowsPlans[0][ky];
-                var tx = colsPlans[0][kx];
-                if (mask is not null && !Foreground(mask, geometry, ty, tx, info.Width, info.Height))
-                {
-                    continue;
-                }
-
-                tiles.Add(new TileTask(ky, kx, Regions(rowsPlans, colsPlans, ky, kx, alpha, sy, sx)));
-            }
-        }
+        int total;
+        var tiles = split is not null
+            ? SplitTiles(split, geometry, info.Height, info.Width, mask, out total)
+            : WholeTiles(geometry, info.Height, info.Width, cells, alpha, mask, out total);
 
         return new ScanPlan
         {
@@ -124,12 +104,10 @@ public static class ScanPlanner
     /// <summary>A way to cut the network, sized for this image, and the work it plans.</summary>
     internal sealed record SplitCandidate(FcnSplit Split, int TrunkCells, int RestCells, int TrunkTile, int RestTile, double Work, double WholeWork)
     {
-        public SplitPlan ToPlan()
-        {
-            static ModelManifest.AxisManifest Axis(AxisPath p) => new(p.Geometry.Stride, p.Geometry.ReceptiveField, p.Geometry.Offset, p.Layers);
-            return new SplitPlan(Split.Cut, Split.CutChannels, Axis(Split.Trunk.Geometry.Y), Axis(Split.Trunk.Geometry.X),
-                Axis(Split.Rest.Geometry.Y), Axis(Split.Rest.Geometry.X), TrunkCells, TrunkTile, RestTile, Work / WholeWork);
-        }
+        public SplitPlan ToPlan() => new(Split.Cut, Split.CutChannels,
+            ModelManifest.AxisManifest.From(Split.Trunk.Geometry.Y), ModelManifest.AxisManifest.From(Split.Trunk.Geometry.X),
+            ModelManifest.AxisManifest.From(Split.Rest.Geometry.Y), ModelManifest.AxisManifest.From(Split.Rest.Geometry.X),
+            TrunkCells, TrunkTile, RestTile, Work / WholeWork);
     }
 
     /// <summary>
@@ -157,31 +135,34 @@ public static class ScanPlanner
 
         double wholeFlopsPerPixel = manifest.FlopsPerCell / ((double)geometry.Y.Geometry.Stride * geometry.X.Geometry.Stride);
         double wholeWork = PlannedWork(geometry, height, width, wholeCells, mask) * wholeFlopsPerPixel;
+
+        // Every map lies in one half or the other, so any cut gives the whole network's largest map.
+        double wholeMemory = splits.Select(s => Math.Max(s.Trunk.MaxMapFloatsPerInputPixel, RestMemory(s))).DefaultIfEmpty(0).Max();
         if (named)
         {
             var split = splits.FirstOrDefault(s => s.Cut == options.Split) ?? throw new ScanException(
                 $"--split: '{options.Split}' is not a tensor this network can be cut at; cut points: " +
                 (splits.Count == 0 ? "none" : string.Join(", ", splits.Select(s => s.Cut))));
-            return Evaluate(split, splits, geometry, height, width, mask, options.MaxAutoTileSize, wholeWork);
+            return Evaluate(split, wholeMemory, geometry, height, width, mask, options.MaxAutoTileSize, wholeWork);
         }
 
-        var best = splits.Select(s => Evaluate(s, splits, geometry, height, width, mask, options.MaxAutoTileSize, wholeWork))
+        var best = splits.Select(s => Evaluate(s, wholeMemory, geometry, height, width, mask, options.MaxAutoTileSize, wholeWork))
             .Where(c => c is not null).MinBy(c => c!.Work);
         return best is not null && best.Work < 0.95 * wholeWork ? best : null;
     }
 
-    private static SplitCandidate? Evaluate(FcnSplit split, IReadOnlyList<FcnSplit> all, NetworkGeometry geometry, long height, long width,
+    /// <summary>The rest's largest map in floats per image pixel (its own input is the trunk's strided map).</summary>
+    private static double RestMemory(FcnSplit split) =>
+        split.Rest.MaxMapFloatsPerInputPixel / ((double)split.Trunk.Geometry.Y.Geometry.Stride * split.Trunk.Geometry.X.Geometry.Stride);
+
+    private static SplitCandidate? Evaluate(FcnSplit split, double wholeMemory, NetworkGeometry geometry, long height, long width,
         TissueMask? mask, int maxTile, double wholeWork)
     {
         var trunk = split.Trunk.Geometry;
         var rest = split.Rest.Geometry;
         int ty = trunk.Y.Geometry.Stride, tx = trunk.X.Geometry.Stride;
-        double trunkMemory = split.Trunk.MaxMapFloatsPerInputPixel;
-        double restMemory = split.Rest.MaxMapFloatsPerInputPixel / ((double)ty * tx);
-        double wholeMemory = all.Max(s => Math.Max(s.Trunk.MaxMapFloatsPerInputPixel,
-            s.Rest.MaxMapFloatsPerInputPixel / ((double)s.Trunk.Geometry.Y.Geometry.Stride * s.Trunk.Geometry.X.Geometry.Stride)));
-        int trunkTile = (int)Math.Min(4.0 * maxTile, maxTile * Math.Sqrt(wholeMemory / trunkMemory));
-        int restTile = (int)Math.Min(4.0 * maxTile, maxTile * Math.Sqrt(wholeMemory / restMemory));
+        int trunkTile = (int)Math.Min(4.0 * maxTile, maxTile * Math.Sqrt(wholeMemory / split.Trunk.MaxMapFloatsPerInputPixel));
+        int restTile = (int)Math.Min(4.0 * maxTile, maxTile * Math.Sqrt(wholeMemory / RestMemory(split)));
         int trunkCells = Math.Min(AxisTiler.CellsForInputLength(trunk.Y.Geometry, trunkTile), AxisTiler.CellsForInputLength(trunk.X.Geometry, trunkTile));
         int restCells = Math.Min(AxisTiler.CellsForInputLength(rest.Y.Geometry, restTile / ty), AxisTiler.CellsForInputLength(rest.X.Geometry, restTile / tx));
         long mapHeight = trunk.Y.OutputLength(height), mapWidth = trunk.X.OutputLength(width);
@@ -215,6 +196,33 @@ public static class ScanPlanner
         }
 
         return new SplitCandidate(split, trunkCells, restCells, trunkTile, restTile, work, wholeWork);
+    }
+
+    /// <summary>The tiles of a scan that runs the network whole: per chunk, one region per shift of the
+    /// shift-and-stitch grid.</summary>
+    private static List<TileTask> WholeTiles(NetworkGeometry geometry, long height, long width, int cells, int alpha, TissueMask? mask, out int total)
+    {
+        int sy = geometry.Y.Geometry.Stride, sx = geometry.X.Geometry.Stride;
+        var rowsPlans = ShiftPlans(geometry.Y, height, cells, alpha, sy / alpha);
+        var colsPlans = ShiftPlans(geometry.X, width, cells, alpha, sx / alpha);
+        total = rowsPlans[0].Count * colsPlans[0].Count;
+        var tiles = new List<TileTask>();
+        for (int ky = 0; ky < rowsPlans[0].Count; ky++)
+        {
+            for (int kx = 0; kx < colsPlans[0].Count; kx++)
+            {
+                var ty = rowsPlans[0][ky];
+                var tx = colsPlans[0][kx];
+                if (mask is not null && !Foreground(mask, geometry, ty, tx, width, height))
+                {
+                    continue;
+                }
+
+                tiles.Add(new TileTask(ky, kx, Regions(rowsPlans, colsPlans, ky, kx, alpha, sy, sx)));
+            }
+        }
+
+        return tiles;
     }
 
     /// <summary>The tiles of a split scan: one per tile of the rest (its region in trunk cells), each with the trunk
