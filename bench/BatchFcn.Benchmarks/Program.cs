@@ -8,6 +8,7 @@ return args switch
         Int(pipelineRegion), rounds: 3, threads: rest.Length > 0 ? Int(rest[0]) : 0, backend: rest.Length > 1 ? rest[1] : "cpu",
         content: rest.Length > 2 ? rest[2] : "noise"),
     ["memory", var model, .. var sizes] when sizes.Length > 0 => MemoryBenchmark.Run(model, [.. sizes.Select(Int)]),
+    ["read", var size, var region, .. var rest] => ReadBenchmark.Run(Int(size), Int(region), rest.Length > 0 ? rest[0] : "tissue", rounds: 3),
     ["scan-one", var model, var slide, var output] => await MemoryBenchmark.ScanOneAsync(model, slide, output),
     _ => Usage(),
 };
@@ -23,6 +24,7 @@ static int Usage()
                                                     CONTENT noise (JPEG's worst case) or tissue (the demo's stained-tissue texture))
                                                     (1) crops vs (2) whole-region FCN vs (3) run pipeline
           memory CLASSIFIER.onnx SIZE [SIZE ...]    peak memory of whole scans as the slide grows
+          read SIZE REGION [CONTENT]                decoding rate of a tiled JPEG TIFF, libvips on 1 thread vs its default
         """);
     return 2;
 }

@@ -72,6 +72,7 @@ internal static class ScanBenchmark
         for (int r = 0; r < rounds; r++)
         {
             var clock = Stopwatch.StartNew();
+            var cpu = Cpu();
             foreach (var batch in crops)
             {
                 classifierBackend.Run(batch.Input, batch.Count, 3, f, f);
@@ -79,11 +80,14 @@ internal static class ScanBenchmark
 
             double sliding = clock.Elapsed.TotalSeconds;
             clock.Restart();
+            cpu = Cpu();
             fcnBackend.Run(whole, 1, 3, region, region);
-            double dense = clock.Elapsed.TotalSeconds;
+            double dense = clock.Elapsed.TotalSeconds, denseCpu = Cpu() - cpu;
             clock.Restart();
+            cpu = Cpu();
             var summary = await LocalScan.RunAsync(new ScanRequest(tiff, fcn, Path.Combine(work.Path, "scan" + r), new ScanOptions { Tissue = TissueMode.Off }, backendOptions));
-            double pipeline = clock.Elapsed.TotalSeconds;
+            double pipeline = clock.Elapsed.TotalSeconds, pipelineCpu = Cpu() - cpu;
+            var t = summary.Timings;
             split ??= summary.Split;
 
             // Where (3) cut the network in two (--split auto, the default), the same with the network whole.
@@ -98,7 +102,7 @@ internal static class ScanBenchmark
                 wholeTiles = wholeRun.Tiles.CellsPerTile;
             }
 
-            times.Add([sliding, dense, pipeline, summary.Timings.InferSeconds, whole1, whole1Infer]);
+            times.Add([sliding, dense, pipeline, summary.Timings.InferSeconds, whole1, whole1Infer, denseCpu, pipelineCpu, t.ReadSeconds, t.PreprocessSeconds, t.WriteSeconds, t.FinalizeSeconds]);
         }
 
         double Median(int i)
@@ -133,9 +137,18 @@ internal static class ScanBenchmark
         }
 
         Console.WriteLine($"ratios: (2)/(1) = {denseRate / slidingRate:0.0}x   (3)/(2) = {pipelineRate / denseRate:0.00}   (pipeline's own inference {Median(3):0.000} s of {Median(2):0.000} s)");
+        // Where the cores go: on a machine whose cores are all busy, wall time cannot fall below CPU time / cores,
+        // so (2)'s CPU time over the pipeline's (per Mpx) bounds (3)/(2) whatever the overlap.
+        double denseCpuPerMpx = Median(6) / regionMpx, pipelineCpuPerMpx = Median(7) / (pipelineSize.Height * pipelineSize.Width * cellArea);
+        Console.WriteLine($"CPU time: (2) {Median(6):0.000} s ({denseCpuPerMpx * 1000:0.0} ms/Mpx, {Median(6) / Median(1):0.00} cores busy), " +
+                          $"(3) {Median(7):0.000} s ({pipelineCpuPerMpx * 1000:0.0} ms/Mpx, {Median(7) / Median(2):0.00} cores busy); " +
+                          $"(3)/(2) bounded by CPU work at {denseCpuPerMpx / pipelineCpuPerMpx:0.00}");
+        Console.WriteLine($"(3) stage wall times (overlapping): read {Median(8):0.000} s, pre-process {Median(9):0.000} s, infer {Median(3):0.000} s, write {Median(10):0.000} s, finalize {Median(11):0.000} s");
         Console.WriteLine($"peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:0} MB");
         return 0;
     }
+
+    private static double Cpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
 
     private static float[] Planar(byte[] rgb, int width, int height)
     {

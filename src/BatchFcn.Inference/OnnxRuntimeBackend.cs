@@ -64,12 +64,24 @@ internal sealed class OnnxRuntimeBackend : IInferenceBackend
 
     public InferenceOutput Run(float[] input, int batch, int channels, int height, int width, Func<int, float[]>? allocate = null)
     {
-        using var value = OrtValue.CreateTensorValueFromMemory(input, [batch, channels, height, width]);
+        ArgumentNullException.ThrowIfNull(input);
+        long count = (long)batch * channels * height * width;
+        if (input.LongLength < count)
+        {
+            throw new ArgumentException($"input holds {input.LongLength} values, fewer than the {batch}x{channels}x{height}x{width} batch", nameof(input));
+        }
+
+        using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input.AsMemory(0, checked((int)count)), [batch, channels, height, width]);
         using var runOptions = new RunOptions();
         using var results = session.Run(runOptions, [inputName], [value], [outputName]);
         var output = results[0];
         var data = output.GetTensorDataAsSpan<float>();
         var values = allocate?.Invoke(data.Length) ?? new float[data.Length];
+        if (values.Length < data.Length)
+        {
+            throw new InvalidOperationException($"the output buffer holds {values.Length} values, fewer than the {data.Length} of the output");
+        }
+
         data.CopyTo(values);
         return new InferenceOutput(values, output.GetTensorTypeAndShape().Shape);
     }

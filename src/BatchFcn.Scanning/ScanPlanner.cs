@@ -175,8 +175,8 @@ public static class ScanPlanner
         }
 
         // Per tile of the rest along each axis: image pixels its trunk parts read, and how many parts.
-        var partsY = rows.Select(r => AxisTiler.PlanRange(trunk.Y, height, r.InputStart, r.InputStart + r.InputLength, trunkCells)).ToList();
-        var partsX = cols.Select(c => AxisTiler.PlanRange(trunk.X, width, c.InputStart, c.InputStart + c.InputLength, trunkCells)).ToList();
+        var partsY = rows.Select(r => TrunkParts(trunk.Y, height, r, trunkCells)).ToList();
+        var partsX = cols.Select(c => TrunkParts(trunk.X, width, c, trunkCells)).ToList();
         double trunkFlopsPerPixel = split.Trunk.FlopsPerCell / ((double)ty * tx);
         double restFlopsPerInput = split.Rest.FlopsPerCell / ((double)rest.Y.Geometry.Stride * rest.X.Geometry.Stride);
         double work = 0;
@@ -239,7 +239,7 @@ public static class ScanPlanner
         var tiles = new List<TileTask>();
         foreach (var r in rows)
         {
-            var partsY = AxisTiler.PlanRange(trunk.Y, height, r.InputStart, r.InputStart + r.InputLength, split.TrunkCells);
+            var partsY = TrunkParts(trunk.Y, height, r, split.TrunkCells);
             foreach (var c in cols)
             {
                 // The rest's cells are the scan's cells: the tissue test is the whole network's.
@@ -248,7 +248,7 @@ public static class ScanPlanner
                     continue;
                 }
 
-                var partsX = AxisTiler.PlanRange(trunk.X, width, c.InputStart, c.InputStart + c.InputLength, split.TrunkCells);
+                var partsX = TrunkParts(trunk.X, width, c, split.TrunkCells);
                 var parts = new List<TileRegion>(partsY.Count * partsX.Count);
                 foreach (var py in partsY)
                 {
@@ -268,6 +268,13 @@ public static class ScanPlanner
 
         return tiles;
     }
+
+    /// <summary>The trunk's tiles under one tile of the rest along an axis (whose input is a range of trunk cells),
+    /// evened out: 1024 cells in parts of at most 500 are 342 + 342 + 340, not 500 + 500 + 24 (three large shapes
+    /// instead of two large ones and a sliver that computes its halo for a few cells, and less memory per part).</summary>
+    private static IReadOnlyList<AxisTile> TrunkParts(AxisPath trunk, long imageLength, AxisTile restTile, int trunkCells) =>
+        AxisTiler.PlanRange(trunk, imageLength, restTile.InputStart, restTile.InputStart + restTile.InputLength,
+            Balance(trunkCells, restTile.InputLength));
 
     /// <summary>Pixels of work one extra tile costs beyond its own (reading set-up, one more network run,
     /// one more chunk): a quarter megapixel.</summary>

@@ -48,11 +48,13 @@ public sealed class TileProcessor(ScanPlan plan, IImageSource image, IInferenceB
         image.ReadRegion(Plan.Level, region.X, region.Y, region.Width, region.Height, destination);
     }
 
-    /// <summary>Normalises RGB8 pixels of a region into planar floats ([3, H, W]).</summary>
+    /// <summary>Normalises RGB8 pixels of a region (the start of <paramref name="rgb"/>) into planar floats ([3, H, W],
+    /// the start of <paramref name="destination"/>).</summary>
     public void Preprocess(byte[] rgb, TileRegion region, Span<float> destination)
     {
         ArgumentNullException.ThrowIfNull(region);
-        Preprocessor.RgbToPlanar(rgb, destination[..(3 * region.Width * region.Height)], Plan.Normalization);
+        int values = 3 * region.Width * region.Height;
+        Preprocessor.RgbToPlanar(rgb.AsSpan(0, values), destination[..values], Plan.Normalization);
     }
 
     /// <summary>Runs the network on <paramref name="batch"/> same-shape regions already prepared.</summary>

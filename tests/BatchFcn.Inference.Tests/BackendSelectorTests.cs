@@ -77,6 +77,35 @@ public sealed class BackendSelectorTests
     }
 
     [Fact]
+    public void CpuBackend_ReadsTheStartOfALongerInput_AndFillsTheStartOfALongerOutput()
+    {
+        using var backend = BackendSelector.Select(Model, new BackendOptions { Backend = "cpu" }).Backend;
+        var exact = new float[3 * 32 * 32];
+        var random = new Random(3);
+        for (int i = 0; i < exact.Length; i++)
+        {
+            exact[i] = random.NextSingle();
+        }
+
+        var expected = backend.Run(exact, 1, 3, 32, 32);
+
+        // A reused buffer: the batch at its start, stale values after it that must not be read.
+        var longer = new float[exact.Length + 777];
+        Array.Fill(longer, 1e6f);
+        exact.CopyTo(longer, 0);
+        var reused = new float[expected.Values.Length + 5];
+        Array.Fill(reused, -7f);
+        var actual = backend.Run(longer, 1, 3, 32, 32, n => n <= reused.Length ? reused : throw new InvalidOperationException("too short"));
+
+        Assert.Same(reused, actual.Values);
+        Assert.Equal(expected.Shape, actual.Shape);
+        Assert.Equal(expected.Values, actual.Values.AsSpan(0, expected.Values.Length).ToArray());
+        Assert.All(actual.Values.AsSpan(expected.Values.Length).ToArray(), v => Assert.Equal(-7f, v));
+        Assert.Throws<ArgumentException>(() => backend.Run(new float[10], 1, 3, 32, 32));
+        Assert.Throws<InvalidOperationException>(() => backend.Run(exact, 1, 3, 32, 32, _ => new float[1]));
+    }
+
+    [Fact]
     public void Detect_ReportsCpuFeaturesAndQuota()
     {
         var cpu = CpuFeatures.Detect();

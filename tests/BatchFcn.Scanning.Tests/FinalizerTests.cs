@@ -56,15 +56,21 @@ public sealed class FinalizerTests
 public sealed class BufferPoolTests
 {
     [Fact]
-    public void Rent_ReusesAReturnedArrayOfThatLength_AndOnlyThatLength()
+    public void Rent_ReusesTheSmallestFreeArrayLongEnough_AndAllocatesExactlyWhenNoneIs()
     {
-        var pool = new BufferPool<float>(2);
-        var a = pool.Rent(10);
-        pool.Return(a);
-        Assert.Same(a, pool.Rent(10));
-        pool.Return(a);
-        Assert.NotSame(a, pool.Rent(11));
-        Assert.Equal(11, pool.Rent(11).Length);
+        var pool = new BufferPool<float>(3);
+        var small = pool.Rent(10);
+        var large = pool.Rent(20);
+        pool.Return(large);
+        pool.Return(small);
+        Assert.Same(small, pool.Rent(9));
+        Assert.Same(large, pool.Rent(11));
+        var fresh = pool.Rent(21);
+        Assert.NotSame(large, fresh);
+        Assert.Equal(21, fresh.Length);
+        pool.Return(large);
+        Assert.NotSame(large, pool.Rent(21));
+        Assert.Equal(20, pool.Rent(20).Length);
     }
 
     [Fact]
