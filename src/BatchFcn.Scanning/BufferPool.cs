@@ -49,7 +49,8 @@ internal sealed class BufferPool<T>(int capacity)
         }
     }
 
-    /// <summary>Hands an array back; the oldest free array makes room when the pool is full.</summary>
+    /// <summary>Hands an array back. When the pool is full the shortest of the free arrays and this one is let go:
+    /// a long array serves every shorter request, so the pool keeps the longest.</summary>
     public void Return(T[]? array)
     {
         if (array is null || array.Length == 0)
@@ -61,7 +62,21 @@ internal sealed class BufferPool<T>(int capacity)
         {
             if (free.Count >= capacity)
             {
-                free.RemoveAt(0);
+                int shortest = 0;
+                for (int i = 1; i < free.Count; i++)
+                {
+                    if (free[i].Length < free[shortest].Length)
+                    {
+                        shortest = i;
+                    }
+                }
+
+                if (free[shortest].Length >= array.Length)
+                {
+                    return;
+                }
+
+                free.RemoveAt(shortest);
             }
 
             free.Add(array);

@@ -84,17 +84,18 @@ public sealed class BufferPoolTests
     }
 
     [Fact]
-    public void Return_BeyondCapacity_DropsTheOldest()
+    public void Return_BeyondCapacity_KeepsTheLongestArrays()
     {
         var pool = new BufferPool<byte>(2);
-        byte[] a = new byte[4], b = new byte[4], c = new byte[4];
+        byte[] a = new byte[4], b = new byte[8], c = new byte[6], d = new byte[2];
         pool.Return(a);
         pool.Return(b);
-        pool.Return(c);
-        var first = pool.Rent(4);
-        var second = pool.Rent(4);
-        Assert.Contains(first, new[] { b, c });
-        Assert.Contains(second, new[] { b, c });
-        Assert.NotSame(a, pool.Rent(4));
+        pool.Return(c); // full: the shortest (a) goes
+        pool.Return(d); // shorter than every free array: not kept
+        Assert.Same(c, pool.Rent(1));
+        Assert.Same(b, pool.Rent(1));
+        var fresh = pool.Rent(1);
+        Assert.NotSame(a, fresh);
+        Assert.NotSame(d, fresh);
     }
 }

@@ -111,6 +111,29 @@ public sealed class SplitScanTests
     }
 
     [Fact]
+    public void TrunkParts_UnderEachRestTile_AreEvenedOut()
+    {
+        // 12000 px of image under rest tiles of at most ~11600 px: with the trunk capped at 1024 px, the parts must
+        // share each rest tile's cells evenly (no sliver part that computes its halo for a few cells).
+        var (fcn, manifest) = ScanFixture.Fcn("resnet_gap");
+        var splits = Splits("resnet_gap");
+        using var big = new InMemoryImageSource("big", new RgbImage(12000, 9000, new byte[12000 * 9000 * 3]));
+        var plan = ScanPlanner.Plan("even", big, fcn, manifest,
+            new ScanOptions { Tissue = TissueMode.Off, MaxAutoTileSize = 1024, Split = splits[splits.Count / 2].Cut }, splits);
+        Assert.NotNull(plan.Split);
+        foreach (var tile in plan.Tiles)
+        {
+            var rows = tile.Parts!.Select(p => (p.DenseRow, p.CellRows)).Distinct().Select(p => p.CellRows).ToList();
+            var cols = tile.Parts!.Select(p => (p.DenseCol, p.CellCols)).Distinct().Select(p => p.CellCols).ToList();
+            Assert.True(rows.Count > 1 && cols.Count > 1, $"{rows.Count}x{cols.Count} parts");
+            Assert.True(rows.Max() - rows.Min() < rows.Count, $"part heights in cells: {string.Join(", ", rows)}");
+            Assert.True(cols.Max() - cols.Min() < cols.Count, $"part widths in cells: {string.Join(", ", cols)}");
+            Assert.Equal(tile.Regions[0].Height, rows.Sum());
+            Assert.Equal(tile.Regions[0].Width, cols.Sum());
+        }
+    }
+
+    [Fact]
     public void NamedCut_ThatDoesNotExist_OrWithAFixedTile_IsRefusedClearly()
     {
         var (fcn, manifest) = ScanFixture.Fcn("resnet_gap");
