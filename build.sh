@@ -7,7 +7,8 @@
 #   ./build.sh clean   remove build outputs
 #
 # The test command sets up what the tests need itself (libvips from Debian, with OpenSlide, for the
-# imaging and scanning tests), so it runs on a fresh machine with only the .NET SDK.
+# imaging and scanning tests; Debian's python3-zarr, to read the score maps as users do), so it runs on a
+# fresh machine with only the .NET SDK.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
@@ -23,6 +24,7 @@ build() {
 
 run_tests() {
   ensure_libvips
+  ensure_python_zarr
   build
   rm -rf "$results"
   mkdir -p "$results"

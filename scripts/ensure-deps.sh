@@ -16,3 +16,20 @@ ensure_libvips() {
   $sudo apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends libvips42 >&2
 }
+
+# The tests read scores.zarr the way users do, with the zarr library: Debian's python3-zarr (brings numpy).
+ensure_python_zarr() {
+  if /usr/bin/python3 -c 'import zarr, numpy' >/dev/null 2>&1; then
+    return 0
+  fi
+  echo "==> installing python3-zarr (Debian) for the interoperability tests" >&2
+  local sudo=""
+  if [[ "$(id -u)" -ne 0 ]]; then
+    if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+      echo "error: python3-zarr is missing; install it with 'apt-get install python3-zarr' (as root)" >&2
+      return 1
+    fi
+  fi
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3-zarr >&2
+}

@@ -50,6 +50,35 @@ public sealed class LocalScanTests
     }
 
     [Fact]
+    public async Task Scores_ReadWithThePythonZarrLibrary_EqualTheNpy_WithNaNWhereBackgroundWasSkipped()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var summary = await LocalScan.RunAsync(Request(dir.File("out"), new ScanOptions { TileSize = 300, WriteNpy = true }));
+        Assert.True(summary.Tiles.Skipped > 0, "the synthetic slide has bare glass");
+
+        using var report = JsonDocument.Parse(Python.Run(Path.Combine(TestPaths.RepositoryRoot, "tests", "interop", "read_scores.py"),
+            summary.Outputs.Scores, summary.Outputs.Npy!));
+        var root = report.RootElement;
+        Assert.Equal([summary.Map.Classes, summary.Map.Rows, summary.Map.Cols], root.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()));
+        Assert.Equal("float32", root.GetProperty("dtype").GetString());
+        Assert.Equal([summary.Map.Classes, summary.Map.ChunkRows, summary.Map.ChunkCols], root.GetProperty("chunks").EnumerateArray().Select(e => e.GetInt64()));
+        Assert.Equal("nan", root.GetProperty("fill").GetString());
+        Assert.True(root.GetProperty("equal").GetBoolean(), "zarr and numpy read different maps");
+        Assert.Equal(summary.Map.Classes * ((summary.Map.Rows * summary.Map.Cols) - summary.Map.ComputedCells), root.GetProperty("nan").GetInt64());
+
+        Assert.Equal(summary.Map.ComputedCells, root.GetProperty("computed").GetInt64());
+        Assert.Equal(["class", "y", "x"], root.GetProperty("attrs").GetProperty("_ARRAY_DIMENSIONS").EnumerateArray().Select(e => e.GetString()));
+
+        // The summary's per-class statistics, recomputed by numpy from what zarr read.
+        var top = root.GetProperty("top_fraction").EnumerateArray().Select(e => e.GetDouble()).ToList();
+        Assert.Equal(summary.Classes.Count, top.Count);
+        for (int k = 0; k < top.Count; k++)
+        {
+            Assert.Equal(top[k], summary.Classes[k].TopClassFraction, 1e-9);
+        }
+    }
+
+    [Fact]
     public async Task Run_Twice_WritesByteIdenticalChunks()
     {
         using var dir = TestPaths.TempDirectory();
