@@ -17,20 +17,30 @@ public sealed class EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray s
 
     private sealed record Result(Batch Batch, Inference.InferenceOutput Output);
 
-    // Buffers reused across tiles: a batch or two in each channel, one being read, one inferred, one written.
-    private readonly BufferPool<byte> rgbPool = new(2);
-    private readonly BufferPool<float> inputPool = new(4);
+    private readonly int readers = ReaderCount(processor);
+
+    // Buffers reused across tiles: a batch or two in each channel, one being read per reader, one inferred, one written.
+    private readonly BufferPool<byte> rgbPool = new(ReaderCount(processor) + 1);
+    private readonly BufferPool<float> inputPool = new(ReaderCount(processor) + 3);
     private readonly BufferPool<float> outputPool = new(4);
     private readonly BufferPool<float> chunkPool = new(4);
     private readonly BufferPool<float> restPool = new(2);
 
     public StageTimings Timings { get; } = new();
 
+    /// <summary>Threads that read and pre-process (<see cref="ScanOptions.Readers"/>).</summary>
+    public int Readers => readers;
+
+    /// <summary><paramref name="requested"/> readers, or for 0 one per four of <paramref name="cpus"/>, 1 to 8.</summary>
+    internal static int ReaderCount(int requested, int cpus) => requested > 0 ? requested : Math.Clamp(cpus / 4, 1, 8);
+
+    private static int ReaderCount(TileProcessor processor) => ReaderCount(processor.Plan.Options.Readers, Inference.CpuQuota.Available());
+
     public async Task RunAsync(IProgress<ScanProgress>? progress, CancellationToken cancellationToken)
     {
         var plan = processor.Plan;
         var clock = Stopwatch.StartNew();
-        var toInfer = Channel.CreateBounded<Batch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        var toInfer = Channel.CreateBounded<Batch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = readers == 1 });
         var toWrite = Channel.CreateBounded<Result>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var token = linked.Token;
@@ -40,20 +50,20 @@ public sealed class EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray s
         var writer = Task.Run(() => WriteAsync(toWrite.Reader, progress, clock, token), token);
         try
         {
-            await Task.WhenAll(reader, inferrer, writer).ConfigureAwait(false);
-        }
-        catch
-        {
-            await linked.CancelAsync().ConfigureAwait(false);
+            // A stage that fails cancels the others at once: a stage blocked writing into a channel whose consumer
+            // has died would otherwise wait for ever.
+            var stages = new[] { reader, inferrer, writer };
+            await Task.WhenAll(stages.Select(stage => stage.ContinueWith(
+                done => done.IsCompletedSuccessfully ? Task.CompletedTask : linked.CancelAsync(), TaskScheduler.Default).Unwrap())).ConfigureAwait(false);
+
             // Surface the first real failure rather than the cancellations it caused.
-            var failure = new[] { reader, inferrer, writer }.Select(t => t.Exception?.InnerException)
-                .FirstOrDefault(e => e is not null and not OperationCanceledException);
+            var failure = stages.Select(t => t.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException);
             if (failure is not null)
             {
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
             }
 
-            throw;
+            await Task.WhenAll(stages).ConfigureAwait(false); // only cancellations are left: rethrows one
         }
         finally
         {
@@ -76,33 +86,73 @@ public sealed class EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray s
         restPool.Clear();
     }
 
+    /// <summary>Groups the plan's regions into same-shape batches, in plan order, and has <see cref="readers"/>
+    /// threads read and pre-process them; batches reach the backend in the order they are ready.</summary>
     private async Task ReadAsync(ChannelWriter<Batch> output, CancellationToken token)
     {
-        try
+        var toPrepare = Channel.CreateBounded<List<Item>>(new BoundedChannelOptions(readers) { SingleReader = readers == 1, SingleWriter = true });
+        var preparers = Enumerable.Range(0, readers).Select(_ => Task.Run(async () =>
         {
-            var pending = new List<Item>();
-            var options = processor.Plan.Options;
-            foreach (var tile in processor.Plan.Tiles)
+            try
             {
-                // A split tile's trunk parts are what is read and batched; the rest runs once they are all in.
-                foreach (var region in tile.Parts ?? tile.Regions)
+                await foreach (var items in toPrepare.Reader.ReadAllAsync(token).ConfigureAwait(false))
                 {
-                    long pixels = (long)region.Width * region.Height;
-                    int batchLimit = (int)Math.Clamp(options.MaxBatchPixels / Math.Max(1, pixels), 1, options.BatchSize);
-                    if (pending.Count > 0 && (pending.Count >= batchLimit || !SameShape(pending[0].Region, region)))
-                    {
-                        await output.WriteAsync(Prepare(pending), token).ConfigureAwait(false);
-                        pending = [];
-                    }
-
-                    pending.Add(new Item(tile, region));
+                    await output.WriteAsync(Prepare(items), token).ConfigureAwait(false);
                 }
             }
-
-            if (pending.Count > 0)
+            catch (Exception e)
             {
-                await output.WriteAsync(Prepare(pending), token).ConfigureAwait(false);
+                toPrepare.Writer.TryComplete(e); // stops the grouping instead of leaving it blocked on a full queue
+                throw;
             }
+        }, token)).ToList();
+        try
+        {
+            try
+            {
+                var pending = new List<Item>();
+                var options = processor.Plan.Options;
+                foreach (var tile in processor.Plan.Tiles)
+                {
+                    // A split tile's trunk parts are what is read and batched; the rest runs once they are all in.
+                    foreach (var region in tile.Parts ?? tile.Regions)
+                    {
+                        long pixels = (long)region.Width * region.Height;
+                        int batchLimit = (int)Math.Clamp(options.MaxBatchPixels / Math.Max(1, pixels), 1, options.BatchSize);
+                        if (pending.Count > 0 && (pending.Count >= batchLimit || !SameShape(pending[0].Region, region)))
+                        {
+                            await toPrepare.Writer.WriteAsync(pending, token).ConfigureAwait(false);
+                            pending = [];
+                        }
+
+                        pending.Add(new Item(tile, region));
+                    }
+                }
+
+                if (pending.Count > 0)
+                {
+                    await toPrepare.Writer.WriteAsync(pending, token).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                toPrepare.Writer.TryComplete(); // a failed reader may have completed it already
+            }
+
+            await Task.WhenAll(preparers).ConfigureAwait(false);
+        }
+        catch
+        {
+            // A reader that failed stops the grouping (its batches would never be read); let the others end first.
+            toPrepare.Writer.TryComplete();
+            await Task.WhenAll(preparers.Select(p => p.ContinueWith(_ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+            var failure = preparers.Select(p => p.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException);
+            if (failure is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            }
+
+            throw;
         }
         finally
         {

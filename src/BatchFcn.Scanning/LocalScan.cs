@@ -81,6 +81,7 @@ public static partial class LocalScan
         var scores = await ZarrScoreArray.CreateAsync(store, ScoresName, plan.Classes, plan.Rows, plan.Cols, plan.ChunkRows, plan.ChunkCols,
             Attributes(plan), cancellationToken).ConfigureAwait(false);
         var runner = new EmbeddedScanRunner(new TileProcessor(plan, image, backend, restBackend), scores);
+        LogReaders(logger, runner.Readers);
         await runner.RunAsync(progress, cancellationToken).ConfigureAwait(false);
 
         var finalizeClock = Stopwatch.StartNew();
@@ -189,6 +190,9 @@ public static partial class LocalScan
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Network cut in two at '{Cut}': trunk on ~{TrunkTile} px image tiles, the rest on ~{RestTile} px tiles of its output ({Ratio:0.00}x the work of running it whole)")]
     private static partial void LogSplit(ILogger logger, string cut, int trunkTile, int restTile, double ratio);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Reading and pre-processing on {Readers} thread(s)")]
+    private static partial void LogReaders(ILogger logger, int readers);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Backend {Selection}")]
     private static partial void LogBackend(ILogger logger, string selection);

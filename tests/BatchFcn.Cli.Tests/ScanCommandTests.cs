@@ -65,6 +65,25 @@ public sealed class ScanCommandTests
     }
 
     [Fact]
+    public void Run_WithThreeReaders_WritesTheSameChunksAsWithOne()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var one = Run("run", "--model", DemoClassifier, "--image", Slide.Value.Slide, "--out", dir.File("one"), "--tile", "300", "--readers", "1");
+        var three = Run("run", "--model", DemoClassifier, "--image", Slide.Value.Slide, "--out", dir.File("three"), "--tile", "300", "--readers", "3");
+        Assert.True(one.Code == 0, one.Err);
+        Assert.True(three.Code == 0, three.Err);
+        var chunks = Directory.GetFiles(dir.File("one/scores.zarr/0"), "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(dir.File("one/scores.zarr"), f)).Order().ToList();
+        Assert.True(chunks.Count > 3, $"{chunks.Count} chunks");
+        Assert.Equal(chunks, Directory.GetFiles(dir.File("three/scores.zarr/0"), "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(dir.File("three/scores.zarr"), f)).Order());
+        foreach (var chunk in chunks)
+        {
+            Assert.Equal(File.ReadAllBytes(Path.Combine(dir.File("one/scores.zarr"), chunk)), File.ReadAllBytes(Path.Combine(dir.File("three/scores.zarr"), chunk)));
+        }
+    }
+
+    [Fact]
     public void Run_Density2_HalvesTheOutputStride()
     {
         using var dir = TestPaths.TempDirectory();
@@ -82,6 +101,7 @@ public sealed class ScanCommandTests
     [InlineData("--mpp", "0.5", "does not record its pixel size")]
     [InlineData("--class", "7", "--class 7 does not exist")]
     [InlineData("--split", "no_such_tensor", "--split: 'no_such_tensor' is not a tensor this network can be cut at; cut points:")]
+    [InlineData("--readers", "-1", "--readers must lie in [0, 64] (got -1)")]
     public void Run_BadOption_ExplainsAndExits2(string option, string value, string message)
     {
         using var dir = TestPaths.TempDirectory();

@@ -29,6 +29,8 @@ internal sealed class ScanArguments
 
     public Option<int> Threads { get; } = new("--threads") { Description = "CPU backend threads (0 = the container's CPU limit)", DefaultValueFactory = _ => 0 };
 
+    public Option<int> Readers { get; } = new("--readers") { Description = "Threads reading and decoding tiles beside inference (0 = one per 4 CPUs, 1 to 8)", DefaultValueFactory = _ => 0 };
+
     public Option<int> Batch { get; } = new("--batch") { Description = "Same-shape tiles per inference call", DefaultValueFactory = _ => 4 };
 
     public NormalizationOptions Normalization { get; } = new();
@@ -43,7 +45,7 @@ internal sealed class ScanArguments
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Tile, Split, Tissue, TissueThreshold, Level, Mpp, Density, Backend, Threads, Batch, Npy, Class, Overwrite, AllowNoAvx2 })
+        foreach (var option in new Option[] { Tile, Split, Tissue, TissueThreshold, Level, Mpp, Density, Backend, Threads, Readers, Batch, Npy, Class, Overwrite, AllowNoAvx2 })
         {
             command.Options.Add(option);
         }
@@ -70,6 +72,7 @@ internal sealed class ScanArguments
             MicronsPerPixel = parse.GetValue(Mpp) is { } m ? (m > 0 ? m : throw new ScanException("--mpp must be positive")) : null,
             Density = Range(parse.GetValue(Density), 1, 16, "--density"),
             BatchSize = Range(parse.GetValue(Batch), 1, 256, "--batch"),
+            Readers = Range(parse.GetValue(Readers), 0, 64, "--readers"),
             Normalization = normalization,
             WriteNpy = parse.GetValue(Npy),
             HeatmapClass = parse.GetValue(Class),
