@@ -84,6 +84,25 @@ public sealed class ScanCommandTests
     }
 
     [Fact]
+    public void Run_MaxTile_BoundsTheAutomaticTileSize()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var small = Run("run", "--model", DemoClassifier, "--image", Slide.Value.Slide, "--out", dir.File("small"), "--tissue", "off", "--max-tile", "512");
+        var large = Run("run", "--model", DemoClassifier, "--image", Slide.Value.Slide, "--out", dir.File("large"), "--tissue", "off");
+        Assert.True(small.Code == 0, small.Err);
+        Assert.True(large.Code == 0, large.Err);
+        int Cells(string name)
+        {
+            using var summary = JsonDocument.Parse(File.ReadAllText(dir.File(name + "/summary.json")));
+            return summary.RootElement.GetProperty("tiles").GetProperty("cellsPerTile").GetInt32();
+        }
+
+        // The demo net sees 64 px at stride 8: a 512 px tile holds at most 1 + (512 - 64) / 8 = 57 cells.
+        Assert.InRange(Cells("small"), 1, 57);
+        Assert.True(Cells("large") > 57, $"default tiles hold {Cells("large")} cells");
+    }
+
+    [Fact]
     public void Run_Density2_HalvesTheOutputStride()
     {
         using var dir = TestPaths.TempDirectory();
@@ -102,6 +121,7 @@ public sealed class ScanCommandTests
     [InlineData("--class", "7", "--class 7 does not exist")]
     [InlineData("--split", "no_such_tensor", "--split: 'no_such_tensor' is not a tensor this network can be cut at; cut points:")]
     [InlineData("--readers", "-1", "--readers must lie in [0, 64] (got -1)")]
+    [InlineData("--max-tile", "32", "--max-tile must lie in [64, 16384] (got 32)")]
     public void Run_BadOption_ExplainsAndExits2(string option, string value, string message)
     {
         using var dir = TestPaths.TempDirectory();

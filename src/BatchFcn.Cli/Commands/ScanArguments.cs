@@ -9,6 +9,12 @@ internal sealed class ScanArguments
 {
     public Option<int> Tile { get; } = new("--tile") { Description = "Tile input size in pixels, rounded down to whole cells of the network (0 = automatic: the size with the least work for this image, 512 to 4096)", DefaultValueFactory = _ => 0 };
 
+    public Option<int> MaxTile { get; } = new("--max-tile")
+    {
+        Description = "Largest tile the automatic choice may pick, in pixels (memory grows with its square; a cut network's halves get tiles of the same memory)",
+        DefaultValueFactory = _ => 4096,
+    };
+
     public Option<string> Split { get; } = new("--split")
     {
         Description = "Cut the network in two (trunk on image tiles, the rest on large tiles of its output): auto (when the planned work falls by at least 5 %), off, or a tensor name (see 'inspect')",
@@ -45,7 +51,7 @@ internal sealed class ScanArguments
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Tile, Split, Tissue, TissueThreshold, Level, Mpp, Density, Backend, Threads, Readers, Batch, Npy, Class, Overwrite, AllowNoAvx2 })
+        foreach (var option in new Option[] { Tile, MaxTile, Split, Tissue, TissueThreshold, Level, Mpp, Density, Backend, Threads, Readers, Batch, Npy, Class, Overwrite, AllowNoAvx2 })
         {
             command.Options.Add(option);
         }
@@ -66,6 +72,7 @@ internal sealed class ScanArguments
         var options = new ScanOptions
         {
             TileSize = parse.GetValue(Tile) is 0 ? 0 : Range(parse.GetValue(Tile), 16, 16384, "--tile"),
+            MaxAutoTileSize = Range(parse.GetValue(MaxTile), 64, 16384, "--max-tile"),
             Tissue = tissue,
             TissueThreshold = parse.GetValue(TissueThreshold) is var t and >= 0 and <= 1 ? t : throw new ScanException("--tissue-threshold must lie in [0, 1]"),
             Level = Range(parse.GetValue(Level), 0, 64, "--level"),
