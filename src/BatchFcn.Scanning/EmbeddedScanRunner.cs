@@ -32,7 +32,7 @@ public sealed class EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray s
     public int Readers => readers;
 
     /// <summary><paramref name="requested"/> readers, or for 0 one per four of <paramref name="cpus"/>, 1 to 8.</summary>
-    internal static int ReaderCount(int requested, int cpus) => requested > 0 ? requested : Math.Clamp(cpus / 4, 1, 8);
+    public static int ReaderCount(int requested, int cpus) => requested > 0 ? requested : Math.Clamp(cpus / 4, 1, 8);
 
     private static int ReaderCount(TileProcessor processor) => ReaderCount(processor.Plan.Options.Readers, Inference.CpuQuota.Available());
 

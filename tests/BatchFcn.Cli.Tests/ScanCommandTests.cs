@@ -188,5 +188,6 @@ public sealed class ScanCommandTests
         Assert.Contains("AVX2", r.Out, StringComparison.Ordinal);
         Assert.Contains("OpenSlide formats yes", r.Out, StringComparison.Ordinal);
         Assert.Contains("auto chooses: cpu (CUDA unavailable", r.Out, StringComparison.Ordinal);
+        Assert.Contains($"readers:      {Math.Clamp(BatchFcn.Inference.CpuQuota.Available() / 4, 1, 8)} thread(s)", r.Out, StringComparison.Ordinal);
     }
 }
