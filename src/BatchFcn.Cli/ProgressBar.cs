@@ -3,8 +3,8 @@ using BatchFcn.Scanning;
 namespace BatchFcn.Cli;
 
 /// <summary>
-/// Tiles done/total, rate and ETA on the error stream: redrawn in place on a terminal, a plain line every
-/// few seconds otherwise (logs, CI).
+/// Work done (the bar), tiles done/total, rate and ETA on the error stream: redrawn in place on a terminal, a
+/// plain line every few seconds otherwise (logs, CI).
 /// </summary>
 internal sealed class ProgressBar(TextWriter error, bool interactive) : IProgress<ScanProgress>
 {
@@ -47,7 +47,7 @@ internal sealed class ProgressBar(TextWriter error, bool interactive) : IProgres
 
     public static string Format(ScanProgress p)
     {
-        double fraction = p.TilesTotal == 0 ? 1 : p.TilesDone / (double)p.TilesTotal;
+        double fraction = p.TilesTotal == 0 ? 1 : Math.Clamp(p.Fraction, 0, 1);
         int filled = (int)Math.Round(fraction * Width);
         var eta = p.Remaining is { } r ? $"ETA {Duration(r)}" : "ETA --";
         return $"[{new string('#', filled)}{new string('.', Width - filled)}] {p.TilesDone}/{p.TilesTotal} tiles  " +

@@ -45,9 +45,10 @@ public sealed class EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray s
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var token = linked.Token;
 
+        var tracker = new ProgressTracker(plan, progress, clock);
         var reader = Task.Run(() => ReadAsync(toInfer.Writer, token), token);
-        var inferrer = Task.Run(() => InferAsync(toInfer.Reader, toWrite.Writer, token), token);
-        var writer = Task.Run(() => WriteAsync(toWrite.Reader, progress, clock, token), token);
+        var inferrer = Task.Run(() => InferAsync(toInfer.Reader, toWrite.Writer, tracker, token), token);
+        var writer = Task.Run(() => WriteAsync(toWrite.Reader, tracker, token), token);
         try
         {
             // A stage that fails cancels the others at once: a stage blocked writing into a channel whose consumer
@@ -73,7 +74,7 @@ public sealed class EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray s
 
         if (plan.Tiles.Count == 0)
         {
-            progress?.Report(new ScanProgress(0, 0, 0, clock.Elapsed));
+            progress?.Report(new ScanProgress(0, 0, 0, clock.Elapsed, 1));
         }
     }
 
@@ -181,7 +182,7 @@ public sealed class EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray s
         return new Batch(items, input, first.Height, first.Width);
     }
 
-    private async Task InferAsync(ChannelReader<Batch> input, ChannelWriter<Result> output, CancellationToken token)
+    private async Task InferAsync(ChannelReader<Batch> input, ChannelWriter<Result> output, ProgressTracker tracker, CancellationToken token)
     {
         var filling = new Dictionary<TileTask, (float[] RestInput, int Remaining)>();
         try
@@ -191,6 +192,7 @@ public sealed class EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray s
                 long start = Stopwatch.GetTimestamp();
                 var result = processor.Infer(batch.Input, batch.Items.Count, batch.Height, batch.Width, outputPool.Rent);
                 Timings.AddInfer(Stopwatch.GetTimestamp() - start);
+                tracker.Inferred(batch.Items.Select(item => item.Region));
                 inputPool.Return(batch.Input);
                 if (processor.Plan.Split is null)
                 {
@@ -224,6 +226,7 @@ public sealed class EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray s
                     Timings.AddInfer(Stopwatch.GetTimestamp() - restStart);
                     restPool.Return(state.RestInput);
                     var region = tile.Regions[0];
+                    tracker.RestInferred(region);
                     var whole = new Batch([new Item(tile, region)], [], region.Height, region.Width);
                     await output.WriteAsync(new Result(whole, scores), token).ConfigureAwait(false);
                 }
@@ -235,11 +238,9 @@ public sealed class EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray s
         }
     }
 
-    private async Task WriteAsync(ChannelReader<Result> input, IProgress<ScanProgress>? progress, Stopwatch clock, CancellationToken token)
+    private async Task WriteAsync(ChannelReader<Result> input, ProgressTracker tracker, CancellationToken token)
     {
         var open = new Dictionary<TileTask, (float[] Chunk, int Remaining)>();
-        int done = 0;
-        long pixels = 0;
         await foreach (var result in input.ReadAllAsync(token).ConfigureAwait(false))
         {
             for (int i = 0; i < result.Batch.Items.Count; i++)
@@ -263,9 +264,7 @@ public sealed class EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray s
                 await scores.WriteChunkAsync(tile.ChunkRow, tile.ChunkCol, state.Chunk, token).ConfigureAwait(false);
                 Timings.AddWrite(Stopwatch.GetTimestamp() - start);
                 chunkPool.Return(state.Chunk);
-                done++;
-                pixels += tile.InputPixels;
-                progress?.Report(new ScanProgress(done, processor.Plan.Tiles.Count, pixels, clock.Elapsed));
+                tracker.Written();
             }
 
             outputPool.Return(result.Output.Values);
@@ -273,4 +272,74 @@ public sealed class EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray s
     }
 
     private static bool SameShape(TileRegion a, TileRegion b) => a.Width == b.Width && a.Height == b.Height;
+
+    /// <summary>
+    /// Counts the work done in the inference and write stages and reports it in order. Work is weighed by pixels:
+    /// the image pixels a region (or trunk part) runs through the network, and for a cut network the trunk's and
+    /// the rest's shares of the planned FLOPs spread over their pixels — so a scan whose rest is one large tile
+    /// still moves while its trunk parts run.
+    /// </summary>
+    private sealed class ProgressTracker
+    {
+        private readonly Lock gate = new();
+        private readonly IProgress<ScanProgress>? progress;
+        private readonly Stopwatch clock;
+        private readonly int total;
+        private readonly double perPixel;
+        private readonly double perRestPixel;
+        private int done;
+        private long pixels;
+        private double fraction;
+
+        public ProgressTracker(ScanPlan plan, IProgress<ScanProgress>? progress, Stopwatch clock)
+        {
+            this.progress = progress;
+            this.clock = clock;
+            total = plan.Tiles.Count;
+            long read = Math.Max(1, plan.Tiles.Sum(t => t.InputPixels));
+            if (plan.Split is { } split)
+            {
+                long rest = Math.Max(1, plan.Tiles.Sum(t => (long)t.Regions[0].Width * t.Regions[0].Height));
+                perPixel = split.TrunkShare / read;
+                perRestPixel = (1 - split.TrunkShare) / rest;
+            }
+            else
+            {
+                perPixel = 1.0 / read;
+            }
+        }
+
+        /// <summary>Regions (or trunk parts) of the image went through the network.</summary>
+        public void Inferred(IEnumerable<TileRegion> regions)
+        {
+            long batch = regions.Sum(r => (long)r.Width * r.Height);
+            Update(() =>
+            {
+                pixels += batch;
+                fraction += batch * perPixel;
+            });
+        }
+
+        /// <summary>A cut network's rest ran on one tile of the trunk's map.</summary>
+        public void RestInferred(TileRegion region) => Update(() => fraction += (long)region.Width * region.Height * perRestPixel);
+
+        /// <summary>A chunk was written.</summary>
+        public void Written() => Update(() =>
+        {
+            done++;
+            if (done == total)
+            {
+                fraction = 1; // no rounding left over at the end
+            }
+        });
+
+        private void Update(Action change)
+        {
+            lock (gate)
+            {
+                change();
+                progress?.Report(new ScanProgress(done, total, pixels, clock.Elapsed, Math.Min(fraction, done == total ? 1 : 0.999)));
+            }
+        }
+    }
 }

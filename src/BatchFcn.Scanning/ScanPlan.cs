@@ -89,9 +89,12 @@ public sealed record ScanPlan
 /// <param name="TrunkTile">Image pixels of an interior trunk tile (per axis).</param>
 /// <param name="RestTile">Image pixels an interior tile of the rest spans (per axis).</param>
 /// <param name="WorkRatio">Planned work (FLOPs, overlap included) relative to running the network whole.</param>
+/// <param name="TrunkShare">The trunk's part of the planned FLOPs (the rest does the remainder): progress weighs trunk
+/// parts and rest tiles by it.</param>
 public sealed record SplitPlan(
     string Cut, long CutChannels, ModelManifest.AxisManifest TrunkY, ModelManifest.AxisManifest TrunkX,
-    ModelManifest.AxisManifest RestY, ModelManifest.AxisManifest RestX, int TrunkCells, int TrunkTile, int RestTile, double WorkRatio)
+    ModelManifest.AxisManifest RestY, ModelManifest.AxisManifest RestX, int TrunkCells, int TrunkTile, int RestTile, double WorkRatio,
+    double TrunkShare = 0.5)
 {
     public Geometry.NetworkGeometry TrunkGeometry => new(TrunkY.ToPath(), TrunkX.ToPath());
 

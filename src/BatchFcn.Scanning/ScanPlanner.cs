@@ -102,12 +102,13 @@ public static class ScanPlanner
     }
 
     /// <summary>A way to cut the network, sized for this image, and the work it plans.</summary>
-    internal sealed record SplitCandidate(FcnSplit Split, int TrunkCells, int RestCells, int TrunkTile, int RestTile, double Work, double WholeWork)
+    internal sealed record SplitCandidate(FcnSplit Split, int TrunkCells, int RestCells, int TrunkTile, int RestTile, double Work, double WholeWork,
+        double TrunkWork)
     {
         public SplitPlan ToPlan() => new(Split.Cut, Split.CutChannels,
             ModelManifest.AxisManifest.From(Split.Trunk.Geometry.Y), ModelManifest.AxisManifest.From(Split.Trunk.Geometry.X),
             ModelManifest.AxisManifest.From(Split.Rest.Geometry.Y), ModelManifest.AxisManifest.From(Split.Rest.Geometry.X),
-            TrunkCells, TrunkTile, RestTile, Work / WholeWork);
+            TrunkCells, TrunkTile, RestTile, Work / WholeWork, Work > 0 ? TrunkWork / Work : 0.5);
     }
 
     /// <summary>
@@ -179,7 +180,7 @@ public static class ScanPlanner
         var partsX = cols.Select(c => TrunkParts(trunk.X, width, c, trunkCells)).ToList();
         double trunkFlopsPerPixel = split.Trunk.FlopsPerCell / ((double)ty * tx);
         double restFlopsPerInput = split.Rest.FlopsPerCell / ((double)rest.Y.Geometry.Stride * rest.X.Geometry.Stride);
-        double work = 0;
+        double trunkWork = 0, restWork = 0;
         for (int i = 0; i < rows.Count; i++)
         {
             for (int j = 0; j < cols.Count; j++)
@@ -190,12 +191,12 @@ public static class ScanPlanner
                 }
 
                 double pixels = partsY[i].Sum(p => (double)p.InputLength) * partsX[j].Sum(p => (double)p.InputLength);
-                work += (trunkFlopsPerPixel * (pixels + (partsY[i].Count * partsX[j].Count * TileOverheadPixels)))
-                    + (restFlopsPerInput * ((double)rows[i].InputLength * cols[j].InputLength));
+                trunkWork += trunkFlopsPerPixel * (pixels + (partsY[i].Count * partsX[j].Count * TileOverheadPixels));
+                restWork += restFlopsPerInput * ((double)rows[i].InputLength * cols[j].InputLength);
             }
         }
 
-        return new SplitCandidate(split, trunkCells, restCells, trunkTile, restTile, work, wholeWork);
+        return new SplitCandidate(split, trunkCells, restCells, trunkTile, restTile, trunkWork + restWork, wholeWork, trunkWork);
     }
 
     /// <summary>The tiles of a scan that runs the network whole: per chunk, one region per shift of the

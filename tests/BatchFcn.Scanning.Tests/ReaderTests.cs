@@ -88,6 +88,78 @@ public sealed class ReaderTests
         Assert.Contains("device lost", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Progress_MovesWithTheWork_EvenWhenTheWholeImageIsOneTile(bool split)
+    {
+        var (fcn, manifest) = ScanFixture.Fcn("resnet_gap");
+        var splits = FcnSplitter.All(OnnxModelFile.Load(fcn), manifest.Patch.Height, manifest.Patch.Width, manifest.ToGeometry());
+        var cut = splits[splits.Count / 2];
+        using var source = new InMemoryImageSource("random", ScanFixture.RandomImage(600, 560, seed: 8));
+        // Split: trunk parts of ≤ 300 px under one rest tile covering the image. Whole: ≤ 300 px tiles.
+        var plan = ScanPlanner.Plan("progress", source, fcn, manifest, new ScanOptions
+        {
+            Tissue = TissueMode.Off, MaxAutoTileSize = 300, BatchSize = 1, Split = split ? cut.Cut : "off",
+        }, splits);
+        if (split)
+        {
+            Assert.Single(plan.Tiles);
+            Assert.True(plan.Tiles[0].Parts!.Count > 2, $"{plan.Tiles[0].Parts!.Count} trunk parts");
+            Assert.InRange(plan.Split!.TrunkShare, 0.01, 0.99);
+        }
+
+        using var trunk = Cpu(split ? cut.Trunk.Model.ToByteArray() : File.ReadAllBytes(fcn));
+        using var rest = split ? Cpu(cut.Rest.Model.ToByteArray()) : null;
+        using var dir = TestPaths.TempDirectory();
+        var scores = await ZarrScoreArray.CreateAsync(new LocalDirectoryStore(dir.Path), "s.zarr", plan.Classes, plan.Rows, plan.Cols, plan.ChunkRows, plan.ChunkCols);
+        var reports = new Recorder();
+        await new EmbeddedScanRunner(new TileProcessor(plan, source, trunk, rest), scores).RunAsync(reports, CancellationToken.None).WaitAsync(Patience);
+
+        var seen = reports.Values;
+        Assert.True(seen.Count > plan.Tiles.Count, $"{seen.Count} reports for {plan.Tiles.Count} tiles");
+        Assert.All(seen.Zip(seen.Skip(1)), p =>
+        {
+            Assert.True(p.Second.Fraction >= p.First.Fraction, $"fraction went back from {p.First.Fraction} to {p.Second.Fraction}");
+            Assert.True(p.Second.TilesDone >= p.First.TilesDone);
+            Assert.True(p.Second.InputPixels >= p.First.InputPixels);
+        });
+        Assert.Equal(1.0, seen[^1].Fraction);
+        Assert.Equal(plan.Tiles.Count, seen[^1].TilesDone);
+        Assert.Equal(plan.Tiles.Sum(t => t.InputPixels), seen[^1].InputPixels);
+
+        // Before the first chunk is written the bar has moved and an ETA is known.
+        var early = seen.Where(p => p.TilesDone == 0 && p.Fraction > 0).ToList();
+        Assert.NotEmpty(early);
+        Assert.All(early, p => Assert.InRange(p.Fraction, 1e-6, 0.999));
+        Assert.NotNull(early[0].Remaining);
+    }
+
+    /// <summary>Keeps every report, synchronously (Progress&lt;T&gt; would post them to the thread pool out of order).</summary>
+    private sealed class Recorder : IProgress<ScanProgress>
+    {
+        private readonly List<ScanProgress> values = [];
+
+        public List<ScanProgress> Values
+        {
+            get
+            {
+                lock (values)
+                {
+                    return [.. values];
+                }
+            }
+        }
+
+        public void Report(ScanProgress value)
+        {
+            lock (values)
+            {
+                values.Add(value);
+            }
+        }
+    }
+
     private static IInferenceBackend Cpu(byte[] model) => BackendSelector.Select(model, new BackendOptions { Backend = "cpu", Threads = 1 }).Backend;
 
     /// <summary>An image whose n-th region read fails, as a corrupt JPEG tile does.</summary>
