@@ -66,7 +66,8 @@ public static partial class LocalScan
             var split = splits!.First(s => s.Cut == cut.Cut);
             LogSplit(logger, cut.Cut, cut.TrunkTile, cut.RestTile, cut.WorkRatio);
             selection = BackendSelector.Select(split.Trunk.Model.ToByteArray(), request.Backend, logger);
-            restSelection = BackendSelector.Select(split.Rest.Model.ToByteArray(), request.Backend, logger);
+            // The rest goes where the trunk went: no second CUDA probe (and no second warning) when it fell back.
+            restSelection = BackendSelector.Select(split.Rest.Model.ToByteArray(), request.Backend with { Backend = selection.Backend.Name }, logger);
         }
         else
         {

@@ -155,10 +155,14 @@ public sealed class SplitScanTests
         var model = TestPaths.Model("resnet_gap");
         var fcn = LocalScan.ResolveModel(model, dir.File("m"), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         var cut = FcnSplitter.All(OnnxModelFile.Load(fcn.Path), fcn.Manifest.Patch.Height, fcn.Manifest.Patch.Width, fcn.Manifest.ToGeometry())[1].Cut;
+        var log = new ListLogger();
         var summary = await LocalScan.RunAsync(new ScanRequest(slide.Path, fcn.Path, dir.File("out"),
-            new ScanOptions { Tissue = TissueMode.Off, MaxAutoTileSize = 256, Split = cut, WriteNpy = true }, new BackendOptions { Backend = "cpu" }));
+            new ScanOptions { Tissue = TissueMode.Off, MaxAutoTileSize = 256, Split = cut, WriteNpy = true }, new BackendOptions { Backend = "auto" }), logger: log);
 
         Assert.Equal(cut, summary.Split?.Cut);
+        Assert.Equal("cpu", summary.Backend.Name);
+        // Both halves run on the CPU here, but CUDA is probed (and its absence reported) once, for the trunk.
+        Assert.Single(log.Messages, m => m.Contains("CUDA unavailable, falling back", StringComparison.Ordinal));
         Assert.Contains("\"cut\"", File.ReadAllText(summary.Outputs.Summary), StringComparison.Ordinal);
         using var source = VipsImageSource.Open(slide.Path);
         var rgb = source.ReadRegion(0, 0, 0, 700, 600);
@@ -167,5 +171,35 @@ public sealed class SplitScanTests
         int headerLength = BitConverter.ToUInt16(npy, 8);
         var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(npy.AsSpan(10 + headerLength)).ToArray();
         Assert.True(ScanFixture.MaxRelativeError(whole.Values, values) <= 1e-5);
+    }
+
+    private sealed class ListLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        private readonly List<string> messages = [];
+
+        public IReadOnlyList<string> Messages
+        {
+            get
+            {
+                lock (messages)
+                {
+                    return [.. messages];
+                }
+            }
+        }
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state,
+            Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (messages)
+            {
+                messages.Add(formatter(state, exception));
+            }
+        }
     }
 }
