@@ -16,7 +16,9 @@ apt_install() {
 }
 
 ensure_libvips() {
-  if ldconfig -p 2>/dev/null | grep -q 'libvips\.so\.42'; then
+  # grep reads all of ldconfig's output (no -q): with pipefail, a grep that stops at the first match can kill
+  # ldconfig with SIGPIPE, and the check would then fail now and then although libvips is installed.
+  if ldconfig -p 2>/dev/null | grep 'libvips\.so\.42' >/dev/null; then
     return 0
   fi
   apt_install libvips42 "(libvips, with OpenSlide)"
