@@ -7,7 +7,7 @@ namespace BatchFcn.Cli.Commands;
 /// <summary>The options shared by <c>run</c> and <c>demo</c>, and their translation into scan and backend options.</summary>
 internal sealed class ScanArguments
 {
-    public Option<int> Tile { get; } = new("--tile") { Description = "Tile input size in pixels, rounded down to whole cells of the network (0 = automatic: the size with the least work for this image, 512 to 4096)", DefaultValueFactory = _ => 0 };
+    public Option<int> Tile { get; } = new("--tile") { Description = "Tile input size in pixels, rounded down to whole cells of the network (0 = automatic: the size with the least work for this image, 512 to --max-tile)", DefaultValueFactory = _ => 0 };
 
     public Option<int> MaxTile { get; } = new("--max-tile")
     {
