@@ -314,6 +314,22 @@ internal sealed partial class ConversionSession
 
     private void Softmax(NodeProto node)
     {
+        if (Get(node, node.Input[0]) is ChannelsLastState last)
+        {
+            // The middle of a softmax sandwich (this converter's own output for opset < 13, walked again when a
+            // converted network is cut in two): over the last axis it normalises each cell's classes alone.
+            long lastAxis = node.GetInt("axis", opset < 13 ? 1 : -1);
+            if (lastAxis is not (3 or -1))
+            {
+                throw ConversionException.AtNode(node, $"normalises over axis {lastAxis} of a channels-last map; only the last axis (the classes) keeps cells independent");
+            }
+
+            Emit(node);
+            states[node.Output[0]] = new ChannelsLastState(last.Map with { Name = node.Output[0] });
+            activations[node.Output[0]] = node.OpType == "Softmax" ? "softmax" : "log_softmax";
+            return;
+        }
+
         var map = InputMap(node, 0);
         long axis = node.GetInt("axis", opset < 13 ? 1 : -1);
         axis = axis < 0 ? axis + map.Rank : axis;
@@ -345,5 +361,32 @@ internal sealed partial class ConversionSession
 
         activations[output] = node.OpType == "Softmax" ? "softmax" : "log_softmax";
         states[output] = map with { Name = output };
+    }
+
+    /// <summary>Only the two transposes of a softmax sandwich: a map to channels-last, and such a map back.</summary>
+    private void Transpose(NodeProto node)
+    {
+        var perm = node.GetInts("perm");
+        var output = node.Output[0];
+        switch (Get(node, node.Input[0]))
+        {
+            case MapState { IsVector: false } map when perm is [0, 2, 3, 1]:
+                Emit(node);
+                states[output] = new ChannelsLastState(map with { Name = output });
+                return;
+            case ChannelsLastState last when perm is [0, 3, 1, 2]:
+                Emit(node);
+                states[output] = last.Map with { Name = output };
+                if (activations.TryGetValue(node.Input[0], out var activation))
+                {
+                    activations[output] = activation;
+                }
+
+                return;
+            default:
+                throw ConversionException.AtNode(node,
+                    $"transposes a feature map with perm [{string.Join(", ", perm ?? [])}]; only moving the channels last ([0, 2, 3, 1]) and back " +
+                    "([0, 3, 1, 2]) around a per-cell softmax keeps the spatial axes where the tiles expect them");
+        }
     }
 }

@@ -23,7 +23,8 @@ internal sealed partial class ConversionSession
     private const string SupportedOps =
         "Conv, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, ReduceMean/ReduceMax over H,W, Pad, " +
         "BatchNormalization, element-wise activations and arithmetic, Add/Concat of branches, Flatten, Reshape " +
-        "(incl. Shape/Gather/Unsqueeze/Concat chains), Gemm, MatMul, Dropout, Identity, Softmax, LogSoftmax";
+        "(incl. Shape/Gather/Unsqueeze/Concat chains), Gemm, MatMul, Dropout, Identity, Softmax, LogSoftmax, " +
+        "Transpose to channels-last and back around a per-cell Softmax/LogSoftmax";
 
     private readonly ModelProto source;
     private readonly ConversionOptions options;
@@ -165,7 +166,7 @@ internal sealed partial class ConversionSession
             return;
         }
 
-        if (node.Input.Count > 0 && node.Input.Where(i => i.Length > 0).All(i => Get(node, i) is not MapState))
+        if (node.Input.Count > 0 && node.Input.Where(i => i.Length > 0).All(i => Get(node, i) is not (MapState or ChannelsLastState)))
         {
             EvaluateShapeOp(node);
             return;
@@ -230,6 +231,9 @@ internal sealed partial class ConversionSession
             case "Softmax":
             case "LogSoftmax":
                 Softmax(node);
+                return;
+            case "Transpose":
+                Transpose(node);
                 return;
         }
 
@@ -312,6 +316,8 @@ internal sealed partial class ConversionSession
         {
             case MapState m:
                 return m.Name;
+            case ChannelsLastState last:
+                return last.Map.Name;
             case ConstState c:
                 AddInitializer(c.Tensor);
                 return c.Tensor.Name;

@@ -41,6 +41,13 @@ internal sealed record MapState(
     };
 }
 
+/// <summary>
+/// A feature map moved to channels-last ([N, H, W, C]) in both graphs — the middle of the Transpose → Softmax →
+/// Transpose the converter writes for a softmax over the classes before opset 13. Only a per-cell softmax over its
+/// last axis and the transpose back to <see cref="Map"/>'s layout may consume it.
+/// </summary>
+internal sealed record ChannelsLastState(MapState Map) : TensorState;
+
 /// <summary>A constant (initializer or Constant node output).</summary>
 internal sealed record ConstState(TensorProto Tensor) : TensorState;
 

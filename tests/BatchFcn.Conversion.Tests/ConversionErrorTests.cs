@@ -57,6 +57,38 @@ public sealed class ConversionErrorTests
     }
 
     [Fact]
+    public void TransposeOfTheSpatialAxes_IsRefused()
+    {
+        var (b, x) = Trunk();
+        var swapped = b.Node("Transpose", [x], Ints("perm", 0, 1, 3, 2));
+        var e = Refuse(b.Build(b.Gemm(b.Flatten(swapped), 784, 3)));
+        Assert.Contains("(Transpose)", e.Message, StringComparison.Ordinal);
+        Assert.Contains("only moving the channels last ([0, 2, 3, 1]) and back ([0, 3, 1, 2])", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ChannelsLastMap_ConsumedByAnythingButASoftmaxOrTheTransposeBack_IsRefused()
+    {
+        var (b, x) = Trunk();
+        var last = b.Node("Transpose", [x], Ints("perm", 0, 2, 3, 1));
+        var e = Refuse(b.Build(b.Gemm(b.Flatten(last), 784, 3)));
+        Assert.Contains("(Flatten)", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ChannelsLastSoftmaxOverASpatialAxis_IsRefused()
+    {
+        var b = new OnnxBuilder(11);
+        var x = b.Conv(b.Input, 3, 4, 5);
+        var last = b.Node("Transpose", [x], Ints("perm", 0, 2, 3, 1));
+        var normalised = b.Node("Softmax", [last], Int("axis", 2));
+        var back = b.Node("Transpose", [normalised], Ints("perm", 0, 3, 1, 2));
+        var e = Refuse(b.Build(back));
+        Assert.Contains("(Softmax)", e.Message, StringComparison.Ordinal);
+        Assert.Contains("only the last axis (the classes) keeps cells independent", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void SoftmaxOverBatchAxis_IsRefused()
     {
         var (b, x) = Trunk();

@@ -76,13 +76,19 @@ public sealed class FcnSplitterTests
     }
 
     [Fact]
-    public void OpsetBelow13Softmax_RestCannotBeWalkedAgain_SoNoCutIsOffered()
+    public void OpsetBelow13Softmax_RestIsWalkedAgain_AndOnlyCutsOutsideTheSandwichAreOffered()
     {
         // ScanNet's export (opset 11) ends in a softmax over channels that the converter wrote as
-        // Transpose–Softmax–Transpose; halves holding it are not offered rather than guessed at.
+        // Transpose–Softmax–Transpose; the rest holding it converts again (softmax kept per cell), while cuts
+        // inside the sandwich (a channels-last trunk output) are not offered.
         var fcn = Fcn("scannet_vgg244", out var whole);
-        Assert.NotEmpty(FcnSplitter.Cuts(fcn));
-        Assert.Empty(FcnSplitter.All(fcn, whole.PatchHeight, whole.PatchWidth, whole.Geometry));
+        var splits = FcnSplitter.All(fcn, whole.PatchHeight, whole.PatchWidth, whole.Geometry);
+        Assert.True(splits.Count >= 10, $"{splits.Count} cuts offered");
+        var sandwich = fcn.Graph.Node.Where(n => n.OpType is "Transpose" or "Softmax").SelectMany(n => n.Output).ToHashSet();
+        Assert.Equal(3, fcn.Graph.Node.Count(n => n.OpType is "Transpose" or "Softmax"));
+        Assert.DoesNotContain(splits, s => sandwich.Contains(s.Cut));
+        Assert.All(splits, s => Assert.Equal("softmax", s.Rest.OutputActivation));
+        Assert.All(splits, s => Assert.Contains(s.Rest.Model.Graph.Node, n => n.OpType == "Transpose"));
     }
 
     [Fact]
