@@ -33,7 +33,7 @@ internal static class ReadBenchmark
                 NetVips.NetVips.Concurrency = threads;
                 using var source = VipsImageSource.Open(tiff);
                 var clock = Stopwatch.StartNew();
-                double cpu = Cpu();
+                double cpu = ScanBenchmark.Cpu();
                 for (int y = 0; y + region <= size; y += region)
                 {
                     for (int x = 0; x + region <= size; x += region)
@@ -42,7 +42,7 @@ internal static class ReadBenchmark
                     }
                 }
 
-                results[threads].Add((clock.Elapsed.TotalSeconds, Cpu() - cpu));
+                results[threads].Add((clock.Elapsed.TotalSeconds, ScanBenchmark.Cpu() - cpu));
             }
         }
 
@@ -67,5 +67,4 @@ internal static class ReadBenchmark
         return Image.NewFromMemory(pixels, 2048, 2048, 3, Enums.BandFormat.Uchar);
     }
 
-    private static double Cpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
 }

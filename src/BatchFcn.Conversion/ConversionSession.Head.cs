@@ -326,7 +326,7 @@ internal sealed partial class ConversionSession
 
             Emit(node);
             states[node.Output[0]] = new ChannelsLastState(last.Map with { Name = node.Output[0] });
-            activations[node.Output[0]] = node.OpType == "Softmax" ? "softmax" : "log_softmax";
+            activations[node.Output[0]] = ActivationOf(node);
             return;
         }
 
@@ -359,9 +359,12 @@ internal sealed partial class ConversionSession
             NewNode("Transpose", output + "_to_nchw", [normalised], [output]).SetInts("perm", [0, 3, 1, 2]);
         }
 
-        activations[output] = node.OpType == "Softmax" ? "softmax" : "log_softmax";
+        activations[output] = ActivationOf(node);
         states[output] = map with { Name = output };
     }
+
+    /// <summary>The manifest's name for what a Softmax or LogSoftmax node applies.</summary>
+    private static string ActivationOf(NodeProto node) => node.OpType == "Softmax" ? "softmax" : "log_softmax";
 
     /// <summary>Only the two transposes of a softmax sandwich: a map to channels-last, and such a map back.</summary>
     private void Transpose(NodeProto node)

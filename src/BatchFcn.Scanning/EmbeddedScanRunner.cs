@@ -9,7 +9,7 @@ namespace BatchFcn.Scanning;
 /// and write — joined by small bounded channels, so the backend never waits on I/O while the memory held
 /// stays a few batches whatever the image size. Same-shape regions are batched.
 /// </summary>
-public sealed class EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray scores)
+public sealed class EmbeddedScanRunner
 {
     private sealed record Item(TileTask Tile, TileRegion Region);
 
@@ -17,14 +17,26 @@ public sealed class EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray s
 
     private sealed record Result(Batch Batch, Inference.InferenceOutput Output);
 
-    private readonly int readers = ReaderCount(processor);
+    private readonly TileProcessor processor;
+    private readonly ZarrScoreArray scores;
+    private readonly int readers;
 
     // Buffers reused across tiles: a batch or two in each channel, one being read per reader, one inferred, one written.
-    private readonly BufferPool<byte> rgbPool = new(ReaderCount(processor) + 1);
-    private readonly BufferPool<float> inputPool = new(ReaderCount(processor) + 3);
+    private readonly BufferPool<byte> rgbPool;
+    private readonly BufferPool<float> inputPool;
     private readonly BufferPool<float> outputPool = new(4);
     private readonly BufferPool<float> chunkPool = new(4);
     private readonly BufferPool<float> restPool = new(2);
+
+    public EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray scores)
+    {
+        ArgumentNullException.ThrowIfNull(processor);
+        this.processor = processor;
+        this.scores = scores;
+        readers = ReaderCount(processor.Plan.Options.Readers, Inference.CpuQuota.Available());
+        rgbPool = new(readers + 1);
+        inputPool = new(readers + 3);
+    }
 
     public StageTimings Timings { get; } = new();
 
@@ -33,8 +45,6 @@ public sealed class EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray s
 
     /// <summary><paramref name="requested"/> readers, or for 0 one per four of <paramref name="cpus"/>, 1 to 8.</summary>
     public static int ReaderCount(int requested, int cpus) => requested > 0 ? requested : Math.Clamp(cpus / 4, 1, 8);
-
-    private static int ReaderCount(TileProcessor processor) => ReaderCount(processor.Plan.Options.Readers, Inference.CpuQuota.Available());
 
     public async Task RunAsync(IProgress<ScanProgress>? progress, CancellationToken cancellationToken)
     {
@@ -57,13 +67,7 @@ public sealed class EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray s
             await Task.WhenAll(stages.Select(stage => stage.ContinueWith(
                 done => done.IsCompletedSuccessfully ? Task.CompletedTask : linked.CancelAsync(), TaskScheduler.Default).Unwrap())).ConfigureAwait(false);
 
-            // Surface the first real failure rather than the cancellations it caused.
-            var failure = stages.Select(t => t.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException);
-            if (failure is not null)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-            }
-
+            ThrowFirstFailure(stages);
             await Task.WhenAll(stages).ConfigureAwait(false); // only cancellations are left: rethrows one
         }
         finally
@@ -147,12 +151,7 @@ public sealed class EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray s
             // A reader that failed stops the grouping (its batches would never be read); let the others end first.
             toPrepare.Writer.TryComplete();
             await Task.WhenAll(preparers.Select(p => p.ContinueWith(_ => { }, TaskScheduler.Default))).ConfigureAwait(false);
-            var failure = preparers.Select(p => p.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException);
-            if (failure is not null)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-            }
-
+            ThrowFirstFailure(preparers);
             throw;
         }
         finally
@@ -273,6 +272,16 @@ public sealed class EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray s
 
     private static bool SameShape(TileRegion a, TileRegion b) => a.Width == b.Width && a.Height == b.Height;
 
+    /// <summary>Rethrows the first real failure among finished tasks rather than the cancellations it caused.</summary>
+    private static void ThrowFirstFailure(IEnumerable<Task> tasks)
+    {
+        var failure = tasks.Select(t => t.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException);
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+    }
+
     /// <summary>
     /// Counts the work done in the inference and write stages and reports it in order. Work is weighed by pixels:
     /// the image pixels a region (or trunk part) runs through the network, and for a cut network the trunk's and
@@ -324,21 +333,15 @@ public sealed class EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray s
         public void RestInferred(TileRegion region) => Update(() => fraction += (long)region.Width * region.Height * perRestPixel);
 
         /// <summary>A chunk was written.</summary>
-        public void Written() => Update(() =>
-        {
-            done++;
-            if (done == total)
-            {
-                fraction = 1; // no rounding left over at the end
-            }
-        });
+        public void Written() => Update(() => done++);
 
         private void Update(Action change)
         {
             lock (gate)
             {
                 change();
-                progress?.Report(new ScanProgress(done, total, pixels, clock.Elapsed, Math.Min(fraction, done == total ? 1 : 0.999)));
+                // Exactly 1 once every chunk is written (no rounding left over), and short of it until then.
+                progress?.Report(new ScanProgress(done, total, pixels, clock.Elapsed, done == total ? 1 : Math.Min(fraction, 0.999)));
             }
         }
     }
