@@ -129,16 +129,26 @@ public sealed record ModelManifest
             throw new ConversionException($"manifest '{path}' does not exist; convert the model with 'batchfcn convert' first");
         }
 
+        return Parse(File.ReadAllBytes(path), path);
+    }
+
+    /// <summary>Reads a manifest from its JSON; <paramref name="name"/> names it in errors.</summary>
+    /// <exception cref="ConversionException">Not a BatchFcn manifest.</exception>
+    public static ModelManifest Parse(ReadOnlySpan<byte> json, string name)
+    {
         try
         {
-            var m = JsonSerializer.Deserialize<ModelManifest>(File.ReadAllText(path), Json);
-            return m is { Format: FormatName } ? m : throw new ConversionException($"'{path}' is not a {FormatName} manifest");
+            var m = JsonSerializer.Deserialize<ModelManifest>(json, Json);
+            return m is { Format: FormatName } ? m : throw new ConversionException($"'{name}' is not a {FormatName} manifest");
         }
         catch (JsonException e)
         {
-            throw new ConversionException($"manifest '{path}' is not valid JSON: {e.Message}", e);
+            throw new ConversionException($"manifest '{name}' is not valid JSON: {e.Message}", e);
         }
     }
+
+    /// <summary>The manifest as the JSON <see cref="Save"/> writes.</summary>
+    public byte[] ToUtf8() => System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(this, Json) + "\n");
 
     public static string Sha256Of(string path)
     {

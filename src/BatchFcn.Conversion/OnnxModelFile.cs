@@ -15,10 +15,23 @@ public static class OnnxModelFile
             throw new ConversionException($"model file '{path}' does not exist");
         }
 
+        // Parse straight from the file (a 1 MiB buffer): holds one copy of the weights, not two.
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 20);
+        return Parse(stream, path);
+    }
+
+    /// <summary>Parses a model already read (from a blob, say); <paramref name="name"/> names it in errors.</summary>
+    /// <exception cref="ConversionException">Not an ONNX model, or one with external weights.</exception>
+    public static ModelProto Parse(byte[] bytes, string name)
+    {
+        using var stream = new MemoryStream(bytes, writable: false);
+        return Parse(stream, name);
+    }
+
+    private static ModelProto Parse(Stream stream, string path)
+    {
         try
         {
-            // Parse straight from the file (a 1 MiB buffer): holds one copy of the weights, not two.
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 20);
             var model = ModelProto.Parser.ParseFrom(stream);
             if (model.Graph is null || model.Graph.Node.Count == 0)
             {

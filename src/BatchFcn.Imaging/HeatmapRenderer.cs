@@ -18,11 +18,10 @@ public static class HeatmapRenderer
     private const int BarHeight = 18;
     private const int Margin = 6;
 
-    /// <summary>Writes the heatmap PNG.</summary>
+    /// <summary>Draws the heatmap and returns it as PNG bytes.</summary>
     /// <param name="thumbnail">The image, small.</param>
     /// <param name="scores">One value per thumbnail pixel, row-major; NaN leaves the pixel as it is.</param>
-    /// <param name="path">Output PNG path.</param>
-    public static void Render(RgbImage thumbnail, float[] scores, string path)
+    public static byte[] RenderPng(RgbImage thumbnail, float[] scores)
     {
         ArgumentNullException.ThrowIfNull(thumbnail);
         ArgumentNullException.ThrowIfNull(scores);
@@ -56,9 +55,7 @@ public static class HeatmapRenderer
 
         VipsRuntime.EnsureAvailable();
         using var image = Image.NewFromMemory(canvas, w, total, 3, Enums.BandFormat.Uchar);
-        var temp = path + ".tmp-" + Environment.ProcessId + ".png";
-        image.Pngsave(temp);
-        File.Move(temp, path, overwrite: true);
+        return image.PngsaveBuffer();
     }
 
     /// <summary>Channel <paramref name="c"/> of the colour for score <paramref name="s"/> (clamped to [0, 1]).</summary>

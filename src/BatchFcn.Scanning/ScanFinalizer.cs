@@ -6,23 +6,31 @@ namespace BatchFcn.Scanning;
 
 /// <summary>
 /// Finishes a scan from its chunks alone (so any process can do it): per-class statistics and the
-/// heatmap in one streaming pass over chunk rows, then the optional .npy export. Memory: one chunk row.
+/// heatmap in one streaming pass over chunk rows, then the optional .npy export, all written through the
+/// output store. Memory: one chunk row.
 /// </summary>
 public static class ScanFinalizer
 {
     public sealed record Outcome(IReadOnlyList<ScanSummary.ClassStatistics> Classes, long ComputedCells, int HeatmapClass);
 
-    public static async Task<Outcome> FinalizeAsync(ScanPlan plan, ZarrScoreArray scores, IImageSource image, string heatmapPath, string? npyPath, CancellationToken cancellationToken)
+    /// <summary>The heatmap class a plan asks for: its output options' class, or the last for −1.</summary>
+    /// <exception cref="ScanException">The class does not exist in the model.</exception>
+    public static int HeatmapClass(ScanPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        int k = (int)plan.Classes, asked = plan.Outputs.HeatmapClass;
+        return asked < 0 ? k - 1 : asked < k ? asked
+            : throw new ScanException($"class {asked} does not exist: the model has {k} classes (0-{k - 1}); choose one of those for the heatmap");
+    }
+
+    public static async Task<Outcome> FinalizeAsync(ScanPlan plan, ZarrScoreArray scores, IImageSource image, IBlobStore output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(scores);
         ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(output);
         int k = (int)plan.Classes;
-        int heatClass = plan.Options.HeatmapClass < 0 ? k - 1 : plan.Options.HeatmapClass;
-        if (heatClass >= k)
-        {
-            throw new ScanException($"--class {heatClass} does not exist: the model has {k} classes (0-{k - 1})");
-        }
+        int heatClass = HeatmapClass(plan);
 
         var thumb = image.Thumbnail(plan.Options.ThumbnailSize);
         var heat = new float[thumb.Width * thumb.Height];
@@ -74,10 +82,18 @@ public static class ScanFinalizer
             }
         }
 
-        HeatmapRenderer.Render(thumb, heat, heatmapPath);
-        if (npyPath is not null)
+        await output.WriteAsync(ScanOutputs.Heatmap, HeatmapRenderer.RenderPng(thumb, heat), cancellationToken).ConfigureAwait(false);
+        if (plan.Outputs.WriteNpy)
         {
-            await NpyWriter.WriteAsync(scores, npyPath, cancellationToken).ConfigureAwait(false);
+            // Built in a temporary file (it needs seeking and may be large), then stored in one upload.
+            var temp = Path.Combine(Path.GetTempPath(), $"batchfcn-{plan.ScanId}-{Guid.NewGuid():N}.npy");
+            var file = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+            await using (file.ConfigureAwait(false))
+            {
+                await NpyWriter.WriteAsync(scores, file, cancellationToken).ConfigureAwait(false);
+                file.Position = 0;
+                await output.WriteAsync(ScanOutputs.Npy, file, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         var stats = Enumerable.Range(0, k).Select(j => computed == 0

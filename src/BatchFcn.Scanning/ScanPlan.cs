@@ -11,10 +11,17 @@ public sealed record ScanPlan
 {
     public required string ScanId { get; init; }
 
+    /// <summary>The image's address (a local path or <c>az://…</c>).</summary>
     public required string ImagePath { get; init; }
 
-    /// <summary>The converted (fully convolutional) model.</summary>
+    /// <summary>The converted (fully convolutional) model's address; its manifest lies beside it.</summary>
     public required string ModelPath { get; init; }
+
+    /// <summary>The output folder's address: <c>plan.json</c>, <c>scores.zarr</c> and the rest go there.</summary>
+    public string Output { get; init; } = string.Empty;
+
+    /// <summary>What is written besides the score map.</summary>
+    public OutputOptions Outputs { get; init; } = new();
 
     public required string ModelSha256 { get; init; }
 

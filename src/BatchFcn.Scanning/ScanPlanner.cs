@@ -21,8 +21,9 @@ public static class ScanPlanner
     /// <param name="options">The scan's options.</param>
     /// <param name="splits">The ways the model can be cut in two (<see cref="FcnSplitter.All"/>); <see langword="null"/>
     /// or empty runs it whole.</param>
+    /// <param name="modelSha256">The model's SHA-256 when known; otherwise it is computed from <paramref name="modelPath"/>.</param>
     public static ScanPlan Plan(string scanId, IImageSource image, string modelPath, ModelManifest manifest, ScanOptions options,
-        IReadOnlyList<FcnSplit>? splits = null)
+        IReadOnlyList<FcnSplit>? splits = null, string? modelSha256 = null)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(manifest);
@@ -77,7 +78,7 @@ public static class ScanPlanner
             ScanId = scanId,
             ImagePath = image.Name,
             ModelPath = modelPath,
-            ModelSha256 = ModelManifest.Sha256Of(modelPath),
+            ModelSha256 = modelSha256 ?? ModelManifest.Sha256Of(modelPath),
             Manifest = manifest,
             Level = level,
             LevelWidth = info.Width,

@@ -19,6 +19,10 @@ public sealed record ScanSummary
 
     public required BackendInfo Backend { get; init; }
 
+    /// <summary>Every backend that wrote chunks of this scan (several when nodes of different kinds shared it, or a
+    /// re-run finished what another began).</summary>
+    public required IReadOnlyList<string> WrittenBy { get; init; }
+
     public required TimingInfo Timings { get; init; }
 
     public required IReadOnlyList<ClassStatistics> Classes { get; init; }

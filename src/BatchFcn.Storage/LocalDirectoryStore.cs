@@ -13,8 +13,8 @@ public sealed class LocalDirectoryStore : IBlobStore
 
     public LocalDirectoryStore(string root)
     {
+        // The folder is created by the first write, not here: resolving where an input might be must not create it.
         Root = Path.GetFullPath(root);
-        Directory.CreateDirectory(Root);
     }
 
     public string Root { get; }

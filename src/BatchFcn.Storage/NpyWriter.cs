@@ -9,27 +9,12 @@ public static class NpyWriter
     /// <summary>Streams a score array into a .npy file of shape [class, rows, cols], one chunk row in memory at a time.</summary>
     public static async Task WriteAsync(ZarrScoreArray array, string path, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(array);
         var temp = path + ".tmp-" + Environment.ProcessId;
         try
         {
             await using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, useAsync: true))
             {
-                var header = Header([array.Classes, array.Rows, array.Cols]);
-                await file.WriteAsync(header, cancellationToken).ConfigureAwait(false);
-                long dataStart = header.Length;
-                file.SetLength(dataStart + (array.Classes * array.Rows * array.Cols * sizeof(float)));
-                for (int ty = 0; ty < array.ChunkGridRows; ty++)
-                {
-                    var band = await array.ReadChunkRowAsync(ty, cancellationToken).ConfigureAwait(false);
-                    long bandRows = band.Length / array.Classes / array.Cols;
-                    for (long k = 0; k < array.Classes; k++)
-                    {
-                        file.Position = dataStart + ((((k * array.Rows) + ((long)ty * array.ChunkRows)) * array.Cols) * sizeof(float));
-                        var slice = band.AsMemory((int)(k * bandRows * array.Cols), (int)(bandRows * array.Cols));
-                        await file.WriteAsync(MemoryMarshal.AsBytes(slice.Span).ToArray(), cancellationToken).ConfigureAwait(false);
-                    }
-                }
+                await WriteAsync(array, file, cancellationToken).ConfigureAwait(false);
             }
 
             File.Move(temp, path, overwrite: true);
@@ -38,6 +23,28 @@ public static class NpyWriter
         {
             File.Delete(temp);
             throw;
+        }
+    }
+
+    /// <summary>Streams a score array as .npy into a seekable stream (a temporary file before an upload, say).</summary>
+    public static async Task WriteAsync(ZarrScoreArray array, Stream file, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(array);
+        ArgumentNullException.ThrowIfNull(file);
+        var header = Header([array.Classes, array.Rows, array.Cols]);
+        await file.WriteAsync(header, cancellationToken).ConfigureAwait(false);
+        long dataStart = header.Length;
+        file.SetLength(dataStart + (array.Classes * array.Rows * array.Cols * sizeof(float)));
+        for (int ty = 0; ty < array.ChunkGridRows; ty++)
+        {
+            var band = await array.ReadChunkRowAsync(ty, cancellationToken).ConfigureAwait(false);
+            long bandRows = band.Length / array.Classes / array.Cols;
+            for (long k = 0; k < array.Classes; k++)
+            {
+                file.Position = dataStart + ((((k * array.Rows) + ((long)ty * array.ChunkRows)) * array.Cols) * sizeof(float));
+                var slice = band.AsMemory((int)(k * bandRows * array.Cols), (int)(bandRows * array.Cols));
+                await file.WriteAsync(MemoryMarshal.AsBytes(slice.Span).ToArray(), cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 

@@ -83,7 +83,20 @@ public sealed class ZarrScoreArray
     public string ChunkKey(int chunkRow, int chunkCol) => $"{prefix}/0/{chunkRow}/{chunkCol}";
 
     /// <summary>Writes one chunk: [class, ChunkRows, ChunkCols] C-order; cells beyond the array's edge are ignored by readers.</summary>
-    public Task WriteChunkAsync(int chunkRow, int chunkCol, ReadOnlyMemory<float> data, CancellationToken cancellationToken = default)
+    public Task WriteChunkAsync(int chunkRow, int chunkCol, ReadOnlyMemory<float> data, CancellationToken cancellationToken = default) =>
+        store.WriteAsync(ChunkKey(chunkRow, chunkCol), ChunkBytes(data), cancellationToken);
+
+    /// <summary>Writes one chunk unless it exists: the first writer wins, so a tile computed again (a re-delivered job,
+    /// another backend whose floats differ in the last bits) never replaces what is there.</summary>
+    /// <returns><see langword="true"/> when this call wrote it.</returns>
+    public Task<bool> TryCreateChunkAsync(int chunkRow, int chunkCol, ReadOnlyMemory<float> data, CancellationToken cancellationToken = default) =>
+        store.TryCreateAsync(ChunkKey(chunkRow, chunkCol), ChunkBytes(data), cancellationToken);
+
+    /// <summary>Whether a chunk was written.</summary>
+    public Task<bool> ChunkExistsAsync(int chunkRow, int chunkCol, CancellationToken cancellationToken = default) =>
+        store.ExistsAsync(ChunkKey(chunkRow, chunkCol), cancellationToken);
+
+    private ReadOnlyMemory<byte> ChunkBytes(ReadOnlyMemory<float> data)
     {
         if (data.Length != ChunkLength)
         {
@@ -91,23 +104,23 @@ public sealed class ZarrScoreArray
         }
 
         // Written straight from the floats' bytes: a copy per chunk would be garbage the size of the chunk.
-        var bytes = MemoryMarshal.TryGetArray(data, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+        return MemoryMarshal.TryGetArray(data, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
             ? new FloatBytes(segment.Array).Memory
             : MemoryMarshal.AsBytes(data.Span).ToArray();
-        return store.WriteAsync(ChunkKey(chunkRow, chunkCol), bytes, cancellationToken);
     }
 
     /// <summary>Reads a chunk, or returns <see langword="null"/> when it was never written (all fill value).</summary>
     public async Task<float[]?> ReadChunkAsync(int chunkRow, int chunkCol, CancellationToken cancellationToken = default)
     {
-        var key = ChunkKey(chunkRow, chunkCol);
-        if (!await store.ExistsAsync(key, cancellationToken).ConfigureAwait(false))
+        try
         {
-            return null;
+            var bytes = await store.ReadAsync(ChunkKey(chunkRow, chunkCol), cancellationToken).ConfigureAwait(false);
+            return MemoryMarshal.Cast<byte, float>(bytes).ToArray();
         }
-
-        var bytes = await store.ReadAsync(key, cancellationToken).ConfigureAwait(false);
-        return MemoryMarshal.Cast<byte, float>(bytes).ToArray();
+        catch (BlobNotFoundException)
+        {
+            return null; // one request per chunk, not an existence check and a read
+        }
     }
 
     /// <summary>Reads one band of chunk rows for every class: [class, rows of the band, Cols], NaN where unwritten.</summary>
@@ -137,12 +150,16 @@ public sealed class ZarrScoreArray
         for (int tx = 0; tx < ChunkGridCols; tx++)
         {
             var key = ChunkKey(chunkRow, tx);
-            if (!await store.ExistsAsync(key, cancellationToken).ConfigureAwait(false))
+            int length;
+            try
             {
-                continue;
+                length = await store.ReadAsync(key, bytes, cancellationToken).ConfigureAwait(false);
+            }
+            catch (BlobNotFoundException)
+            {
+                continue; // never written: background
             }
 
-            int length = await store.ReadAsync(key, bytes, cancellationToken).ConfigureAwait(false);
             if (length != bytes.Length)
             {
                 throw new InvalidDataException($"chunk '{key}' holds {length} bytes; a chunk of this array holds {bytes.Length}");

@@ -18,7 +18,7 @@ internal static class DemoCommand
     {
         var output = new Option<string>("--out") { Description = "Folder for the slide and the scan", DefaultValueFactory = _ => "demo-output" };
         var size = new Option<int>("--size") { Description = "Slide width and height in pixels", DefaultValueFactory = _ => 20480 };
-        var scan = new ScanArguments();
+        var scan = new ScanArguments(normalization: false); // the shipped model was trained with its manifest's normalisation
         var command = new Command("demo", "Make a synthetic slide with lesions, scan it with the shipped classifier, write a heatmap and a summary");
         command.Options.Add(output);
         command.Options.Add(size);
@@ -35,8 +35,7 @@ internal static class DemoCommand
             Directory.CreateDirectory(dir);
             var slide = Path.Combine(dir, $"demo-slide-{side}.tif");
             var lesions = EnsureSlide(context, slide, side);
-            var request = new ScanRequest(slide, ModelPath, Path.Combine(dir, "scan"), scan.ScanOptions(parse), scan.BackendOptions(parse)) { Overwrite = true };
-            var summary = await ScanReport.RunAsync(context, request, token).ConfigureAwait(false);
+            var summary = await ScanReport.RunAsync(context, scan, parse, slide, ModelPath, Path.Combine(dir, "scan"), overwrite: true, token).ConfigureAwait(false);
             ScanReport.Print(context.Out, summary);
             var check = await DemoCheck.EvaluateAsync(summary, lesions, token).ConfigureAwait(false);
             context.Out.WriteLine($"  lesions found: {check.Found} of {check.Lesions} planted; cells called lesion outside them: {check.FalsePositiveFraction:P2} of computed cells");

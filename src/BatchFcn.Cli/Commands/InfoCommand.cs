@@ -28,7 +28,7 @@ internal static class InfoCommand
                 w.WriteLine($"libvips:      missing: {e.Message}");
             }
 
-            w.WriteLine($"readers:      {Scanning.EmbeddedScanRunner.ReaderCount(0, CpuQuota.Available())} thread(s) reading and decoding tiles beside inference (one per 4 usable CPUs; --readers sets it)");
+            w.WriteLine($"readers:      {Scanning.TileExecutor.ReaderCount(0, CpuQuota.Available())} thread(s) reading and decoding tiles beside inference (one per 4 usable CPUs; --readers sets it)");
             var selection = BackendSelector.Select(DemoCommand.ModelPath, new BackendOptions { Backend = "auto" }, logger: null);
             selection.Backend.Dispose();
             w.WriteLine($"auto chooses: {selection.Backend.Name} ({string.Join("; ", selection.Reasons)})");

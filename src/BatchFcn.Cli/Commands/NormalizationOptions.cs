@@ -35,16 +35,7 @@ internal sealed class NormalizationOptions
 
         var d = Normalization.ImageNet;
         var n = new Normalization(scale ?? d.Scale, mean is null ? d.Mean : Triple(mean, "--mean"), std is null ? d.Std : Triple(std, "--std"));
-        try
-        {
-            n.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new ScanException(e.Message, e);
-        }
-
-        return n;
+        return ScanOptionsValidator.Problems(n) is [var problem, ..] ? throw new ScanException(problem) : n;
     }
 
     private static float[] Triple(string text, string name)

@@ -8,9 +8,9 @@ internal static class RunCommand
 {
     public static Command Create(CliContext context)
     {
-        var model = new Option<string>("--model") { Description = "Converted network (with its manifest) or a classifier (converted on the fly)", Required = true };
-        var image = new Option<string>("--image") { Description = "The image: tiled/pyramidal TIFF, BigTIFF, SVS/NDPI/MRXS (OpenSlide), JPEG, PNG", Required = true };
-        var output = new Option<string>("--out") { Description = "Output folder: scores.zarr, heatmap.png, summary.json (and scores.npy)", Required = true };
+        var model = new Option<string>("--model") { Description = "Converted network (with its manifest) or a classifier (converted on the fly): a path or az://container/path", Required = true };
+        var image = new Option<string>("--image") { Description = "The image: tiled/pyramidal TIFF, BigTIFF, SVS/NDPI/MRXS (OpenSlide), JPEG, PNG: a path or az://container/path", Required = true };
+        var output = new Option<string>("--out") { Description = "Output folder: scores.zarr, heatmap.png, summary.json (and scores.npy): a path or az://container/path", Required = true };
         var scan = new ScanArguments();
         var command = new Command("run", "Scan an image with the fully convolutional network: exact tiles, stitched score map, heatmap, summary");
         command.Options.Add(model);
@@ -19,11 +19,8 @@ internal static class RunCommand
         scan.AddTo(command);
         command.SetAction((parse, token) => context.GuardAsync(async () =>
         {
-            var request = new ScanRequest(parse.GetValue(image)!, parse.GetValue(model)!, parse.GetValue(output)!, scan.ScanOptions(parse), scan.BackendOptions(parse))
-            {
-                Overwrite = parse.GetValue(scan.Overwrite),
-            };
-            var summary = await ScanReport.RunAsync(context, request, token).ConfigureAwait(false);
+            var summary = await ScanReport.RunAsync(context, scan, parse, parse.GetValue(image)!, parse.GetValue(model)!, parse.GetValue(output)!,
+                parse.GetValue(scan.Overwrite), token).ConfigureAwait(false);
             ScanReport.Print(context.Out, summary);
             return 0;
         }));

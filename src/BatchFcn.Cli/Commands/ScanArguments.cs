@@ -1,102 +1,135 @@
 using System.CommandLine;
-using BatchFcn.Inference;
+using System.CommandLine.Parsing;
+using System.Globalization;
 using BatchFcn.Scanning;
 
 namespace BatchFcn.Cli.Commands;
 
-/// <summary>The options shared by <c>run</c> and <c>demo</c>, and their translation into scan and backend options.</summary>
-internal sealed class ScanArguments
+/// <summary>
+/// The options shared by <c>run</c> and <c>demo</c>. They only parse: each one given on the command line becomes the
+/// configuration key it overrides (<c>--tile 512</c> → <c>BatchFcn:Scan:TileSize</c>), layered over
+/// <c>appsettings.json</c> and <c>BatchFcn__…</c> environment variables, and the options' validators judge the result
+/// once, at start. An option not given leaves the configured value (or the documented default).
+/// </summary>
+internal sealed class ScanArguments(bool normalization = true)
 {
-    public Option<int> Tile { get; } = new("--tile") { Description = "Tile input size in pixels, rounded down to whole cells of the network (0 = automatic: the size with the least work for this image, 512 to --max-tile)", DefaultValueFactory = _ => 0 };
+    private readonly List<(Option Option, string Key, Func<ParseResult, IEnumerable<KeyValuePair<string, string?>>> Values)> keys = [];
 
-    public Option<int> MaxTile { get; } = new("--max-tile")
-    {
-        Description = "Largest tile the automatic choice may pick, in pixels (memory grows with its square; a cut network's halves get tiles of the same memory)",
-        DefaultValueFactory = _ => 4096,
-    };
-
-    public Option<string> Split { get; } = new("--split")
-    {
-        Description = "Cut the network in two (trunk on image tiles, the rest on large tiles of its output): auto (when the planned work falls by at least 5 %), off, or a tensor name (see 'inspect')",
-        DefaultValueFactory = _ => "auto",
-    };
-
-    public Option<string> Tissue { get; } = new("--tissue") { Description = "Background skipping: saturation, otsu or off", DefaultValueFactory = _ => "saturation" };
-
-    public Option<double> TissueThreshold { get; } = new("--tissue-threshold") { Description = "Saturation above which a thumbnail pixel is foreground", DefaultValueFactory = _ => 0.08 };
-
-    public Option<int> Level { get; } = new("--level") { Description = "Pyramid level to scan (0 = full resolution)", DefaultValueFactory = _ => 0 };
-
-    public Option<double?> Mpp { get; } = new("--mpp") { Description = "Scan the level closest to this many microns per pixel (overrides --level)" };
-
-    public Option<int> Density { get; } = new("--density") { Description = "Output density α: a map at stride S/α by shift-and-stitch", DefaultValueFactory = _ => 1 };
-
-    public Option<string> Backend { get; } = new("--backend") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
-
-    public Option<int> Threads { get; } = new("--threads") { Description = "CPU backend threads (0 = the container's CPU limit)", DefaultValueFactory = _ => 0 };
-
-    public Option<int> Readers { get; } = new("--readers") { Description = "Threads reading and decoding tiles beside inference (0 = one per 4 CPUs, 1 to 8)", DefaultValueFactory = _ => 0 };
-
-    public Option<int> Batch { get; } = new("--batch") { Description = "Same-shape tiles per inference call", DefaultValueFactory = _ => 4 };
+    public Option<bool> Overwrite { get; } = new("--overwrite") { Description = "Replace an earlier scan in the output folder (an unfinished scan of the same map is resumed without it)" };
 
     public NormalizationOptions Normalization { get; } = new();
 
-    public Option<bool> Npy { get; } = new("--npy") { Description = "Also write scores.npy (float32 [class, y, x])" };
-
-    public Option<int> Class { get; } = new("--class") { Description = "Class shown in the heatmap (default: the last)", DefaultValueFactory = _ => -1 };
-
-    public Option<bool> Overwrite { get; } = new("--overwrite") { Description = "Replace an earlier scan in the output folder" };
-
-    public Option<bool> AllowNoAvx2 { get; } = new("--allow-no-avx2") { Description = "Run the CPU backend on a processor without AVX2" };
-
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Tile, MaxTile, Split, Tissue, TissueThreshold, Level, Mpp, Density, Backend, Threads, Readers, Batch, Npy, Class, Overwrite, AllowNoAvx2 })
+        ArgumentNullException.ThrowIfNull(command);
+        Int(command, "--tile", "Scan:TileSize", "Tile input size in pixels, rounded down to whole cells of the network (default 0 = automatic: the size with the least work for this image, 512 to --max-tile)");
+        Int(command, "--max-tile", "Scan:MaxAutoTileSize", "Largest tile the automatic choice may pick, in pixels; also bounds each job of a cut network (default 4096; memory grows with its square)");
+        Text(command, "--split", "Scan:Split", "Cut the network in two (trunk on image tiles, the rest on large tiles of its output): auto (default; when the planned work falls by at least 5 %), off, or a tensor name (see 'inspect')");
+        Text(command, "--tissue", "Scan:Tissue", "Background skipping: saturation (default), otsu or off", "saturation", "otsu", "off");
+        Number(command, "--tissue-threshold", "Scan:TissueThreshold", "Saturation above which a thumbnail pixel is foreground (default 0.08)");
+        Int(command, "--level", "Scan:Level", "Pyramid level to scan (default 0 = full resolution)");
+        Number(command, "--mpp", "Scan:MicronsPerPixel", "Scan the level closest to this many microns per pixel (overrides --level)");
+        Int(command, "--density", "Scan:Density", "Output density α: a map at stride S/α by shift-and-stitch (default 1)");
+        Text(command, "--backend", "Backend:Backend", "auto (default), cpu or cuda", "auto", "cpu", "cuda");
+        Int(command, "--threads", "Backend:Threads", "CPU backend threads (default 0 = the container's CPU limit)");
+        Int(command, "--readers", "Node:Readers", "Threads reading and decoding tiles beside inference (default 0 = one per 4 CPUs, 1 to 8)");
+        Int(command, "--batch", "Node:BatchSize", "Same-shape tiles per inference call (default 4)");
+        Flag(command, "--npy", "Output:WriteNpy", "Also write scores.npy (float32 [class, y, x])");
+        Int(command, "--class", "Output:HeatmapClass", "Class shown in the heatmap (default: the last)");
+        Flag(command, "--allow-no-avx2", "Backend:AllowNoAvx2", "Run the CPU backend on a processor without AVX2");
+        Text(command, "--storage", "Storage:ConnectionString", "Azure Storage connection string for az:// addresses (default: the BATCHFCN_STORAGE environment variable); never printed");
+        command.Options.Add(Overwrite);
+        if (normalization)
         {
-            command.Options.Add(option);
+            Normalization.AddTo(command);
+        }
+    }
+
+    /// <summary>The configuration keys the command line sets, under <c>BatchFcn:</c>.</summary>
+    /// <exception cref="ScanException">A normalisation value is malformed.</exception>
+    public Dictionary<string, string?> Configuration(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (option, _, read) in keys)
+        {
+            if (parse.GetResult(option) is { Implicit: false })
+            {
+                foreach (var (key, value) in read(parse))
+                {
+                    values[$"{ScanningServiceCollectionExtensions.Section}:{key}"] = value;
+                }
+            }
         }
 
-        Normalization.AddTo(command);
+        if (normalization && Normalization.Parse(parse) is { } n)
+        {
+            var prefix = $"{ScanningServiceCollectionExtensions.Section}:Scan:Normalization";
+            values[$"{prefix}:Scale"] = n.Scale.ToString("R", CultureInfo.InvariantCulture);
+            for (int c = 0; c < 3; c++)
+            {
+                values[$"{prefix}:Mean:{c}"] = n.Mean[c].ToString("R", CultureInfo.InvariantCulture);
+                values[$"{prefix}:Std:{c}"] = n.Std[c].ToString("R", CultureInfo.InvariantCulture);
+            }
+        }
+
+        return values;
     }
 
-    public ScanOptions ScanOptions(ParseResult parse)
+    private void Int(Command command, string name, string key, string description)
     {
-        var tissue = parse.GetValue(Tissue) switch
+        var option = new Option<int>(name)
         {
-            "saturation" => TissueMode.Saturation,
-            "otsu" => TissueMode.Otsu,
-            "off" => TissueMode.Off,
-            var other => throw new ScanException($"--tissue '{other}' is not one of saturation, otsu, off"),
+            Description = description,
+            CustomParser = r => Parse(r, name, "a whole number", (string t, out int v) => int.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out v)),
         };
-        var normalization = Normalization.Parse(parse);
-        var options = new ScanOptions
-        {
-            TileSize = parse.GetValue(Tile) is 0 ? 0 : Range(parse.GetValue(Tile), 16, 16384, "--tile"),
-            MaxAutoTileSize = Range(parse.GetValue(MaxTile), 64, 16384, "--max-tile"),
-            Tissue = tissue,
-            TissueThreshold = parse.GetValue(TissueThreshold) is var t and >= 0 and <= 1 ? t : throw new ScanException("--tissue-threshold must lie in [0, 1]"),
-            Level = Range(parse.GetValue(Level), 0, 64, "--level"),
-            MicronsPerPixel = parse.GetValue(Mpp) is { } m ? (m > 0 ? m : throw new ScanException("--mpp must be positive")) : null,
-            Density = Range(parse.GetValue(Density), 1, 16, "--density"),
-            BatchSize = Range(parse.GetValue(Batch), 1, 256, "--batch"),
-            Readers = Range(parse.GetValue(Readers), 0, 64, "--readers"),
-            Normalization = normalization,
-            WriteNpy = parse.GetValue(Npy),
-            HeatmapClass = parse.GetValue(Class),
-            Split = parse.GetValue(Split) is { Length: > 0 } split ? split : throw new ScanException("--split needs auto, off or a tensor name"),
-        };
-        return options;
+        Add(command, option, key, p => p.GetValue(option).ToString(CultureInfo.InvariantCulture));
     }
 
-    public BackendOptions BackendOptions(ParseResult parse) => new()
+    private void Number(Command command, string name, string key, string description)
     {
-        Backend = parse.GetValue(Backend) is "auto" or "cpu" or "cuda" ? parse.GetValue(Backend)! : throw new ScanException($"--backend '{parse.GetValue(Backend)}' is not one of auto, cpu, cuda"),
-        Threads = Range(parse.GetValue(Threads), 0, 1024, "--threads"),
-        AllowNoAvx2 = parse.GetValue(AllowNoAvx2),
-    };
+        var option = new Option<double>(name)
+        {
+            Description = description,
+            CustomParser = r => Parse(r, name, "a number", (string t, out double v) => double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out v)),
+        };
+        Add(command, option, key, p => p.GetValue(option).ToString("R", CultureInfo.InvariantCulture));
+    }
 
+    private void Text(Command command, string name, string key, string description, params string[] allowed)
+    {
+        var option = new Option<string>(name) { Description = description };
+        if (allowed.Length > 0)
+        {
+            option.AcceptOnlyFromAmong(allowed);
+        }
 
+        Add(command, option, key, p => p.GetValue(option));
+    }
 
-    private static int Range(int value, int min, int max, string name) =>
-        value >= min && value <= max ? value : throw new ScanException($"{name} must lie in [{min}, {max}] (got {value})");
+    private void Flag(Command command, string name, string key, string description)
+    {
+        var option = new Option<bool>(name) { Description = description };
+        Add(command, option, key, p => p.GetValue(option) ? "true" : "false");
+    }
+
+    private void Add(Command command, Option option, string key, Func<ParseResult, string?> read)
+    {
+        command.Options.Add(option);
+        keys.Add((option, key, p => [new(key, read(p))]));
+    }
+
+    private delegate bool TryParse<T>(string text, out T value);
+
+    private static T Parse<T>(ArgumentResult result, string name, string kind, TryParse<T> parse)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : string.Empty;
+        if (parse(text, out var value))
+        {
+            return value;
+        }
+
+        result.AddError($"{name} takes {kind} (got '{text}')");
+        return default!;
+    }
 }

@@ -1,15 +1,53 @@
+using System.CommandLine;
 using BatchFcn.Scanning;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace BatchFcn.Cli.Commands;
 
-/// <summary>Runs a local scan with a progress bar and prints its outcome.</summary>
+/// <summary>Runs a scan in this process on the generic host — configuration from <c>appsettings.json</c> (current
+/// folder), <c>BatchFcn__…</c> environment variables and the command line, options validated once at start, the same
+/// services a worker composes — with a progress bar, and prints its outcome.</summary>
 internal static class ScanReport
 {
-    public static async Task<ScanSummary> RunAsync(CliContext context, ScanRequest request, CancellationToken token)
+    public static async Task<ScanSummary> RunAsync(CliContext context, ScanArguments arguments, ParseResult parse, string image, string model, string output,
+        bool overwrite, CancellationToken token)
     {
+        ArgumentNullException.ThrowIfNull(arguments);
         var bar = new ProgressBar(context.Error, context.Interactive);
-        var logger = new StderrLogger(context.Error, bar);
-        return await LocalScan.RunAsync(request, bar, logger, TimeProvider.System, token).ConfigureAwait(false);
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration
+            .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
+            .AddEnvironmentVariables()
+            .AddInMemoryCollection(arguments.Configuration(parse));
+        builder.Logging.AddProvider(new StderrLoggerProvider(context.Error, bar));
+        builder.Logging.SetMinimumLevel(LogLevel.Debug).AddFilter("Microsoft", LogLevel.Warning);
+        builder.Services.AddBatchFcnStorage(builder.Configuration).AddBatchFcnScanning(builder.Configuration);
+        using var host = builder.Build();
+        try
+        {
+            await host.StartAsync(token).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException e)
+        {
+            // The binder refuses keys no option has, and values of the wrong type.
+            throw new ScanException($"configuration: {e.Message}", e);
+        }
+
+        try
+        {
+            var services = host.Services;
+            var request = new ScanRequested(ScanIds.New(services.GetRequiredService<TimeProvider>().GetUtcNow()), image, model, output,
+                services.GetRequiredService<IOptions<ScanOptions>>().Value, services.GetRequiredService<IOptions<OutputOptions>>().Value);
+            return await services.GetRequiredService<EmbeddedScan>().RunAsync(request, overwrite, bar, token).ConfigureAwait(false);
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     public static void Print(TextWriter w, ScanSummary s)

@@ -1,4 +1,4 @@
-namespace BatchFcn.Inference;
+namespace BatchFcn.Contracts;
 
 /// <summary>
 /// How 8-bit RGB becomes the model's input: <c>(v · Scale − Mean[c]) / Std[c]</c>, computed as one fused
@@ -17,19 +17,4 @@ public sealed record Normalization(float Scale, float[] Mean, float[] Std)
 
     public override string ToString() =>
         $"scale {Scale:G6}, mean ({string.Join(", ", Mean)}), std ({string.Join(", ", Std)})";
-
-    /// <summary>Checks the values make sense for a 3-channel model.</summary>
-    /// <exception cref="ArgumentException">Wrong lengths or a non-positive std.</exception>
-    public void Validate()
-    {
-        if (Mean.Length != 3 || Std.Length != 3)
-        {
-            throw new ArgumentException("normalization needs 3 mean and 3 std values (r,g,b)");
-        }
-
-        if (Std.Any(s => s <= 0) || Scale <= 0)
-        {
-            throw new ArgumentException("normalization scale and std must be positive");
-        }
-    }
 }

@@ -5,11 +5,14 @@ using BatchFcn.Storage;
 namespace BatchFcn.Scanning;
 
 /// <summary>
-/// Runs a planned scan in this process as a three-stage pipeline — read and pre-process, infer, scatter
-/// and write — joined by small bounded channels, so the backend never waits on I/O while the memory held
-/// stays a few batches whatever the image size. Same-shape regions are batched.
+/// Computes tiles of one planned scan on this node as a three-stage pipeline — read and pre-process, infer, scatter
+/// and write — joined by small bounded channels, so the backend never waits on I/O while the memory held stays a few
+/// batches whatever the image size. Fed from a channel of tiles (the plan's list when embedded, a queue's jobs when
+/// distributed); same-shape regions that are there together are batched, and a batch never waits for tiles that have
+/// not arrived. Chunks are write-once: a tile whose chunk exists is not computed, and a chunk another writer created
+/// first is left as it is.
 /// </summary>
-public sealed class EmbeddedScanRunner
+public sealed class TileExecutor
 {
     private sealed record Item(TileTask Tile, TileRegion Region);
 
@@ -19,7 +22,11 @@ public sealed class EmbeddedScanRunner
 
     private readonly TileProcessor processor;
     private readonly ZarrScoreArray scores;
+    private readonly IBlobStore output;
     private readonly int readers;
+    private readonly NodeOptions node;
+    private readonly string writer;
+    private int writerRecorded;
 
     // Buffers reused across tiles: a batch or two in each channel, one being read per reader, one inferred, one written.
     private readonly BufferPool<byte> rgbPool;
@@ -28,26 +35,65 @@ public sealed class EmbeddedScanRunner
     private readonly BufferPool<float> chunkPool = new(4);
     private readonly BufferPool<float> restPool = new(2);
 
-    public EmbeddedScanRunner(TileProcessor processor, ZarrScoreArray scores)
+    /// <param name="processor">Reads, infers and scatters tiles of the plan.</param>
+    /// <param name="scores">The scan's score array.</param>
+    /// <param name="output">The scan's output folder.</param>
+    /// <param name="node">This node's tuning.</param>
+    /// <param name="writer">Names what writes the chunks (the backend, say): recorded once under <see cref="WritersPrefix"/>
+    /// in the output folder, so the summary can list every backend that wrote the scan.</param>
+    public TileExecutor(TileProcessor processor, ZarrScoreArray scores, IBlobStore output, NodeOptions node, string writer)
     {
+        ArgumentNullException.ThrowIfNull(output);
+        this.output = output;
         ArgumentNullException.ThrowIfNull(processor);
+        ArgumentNullException.ThrowIfNull(node);
         this.processor = processor;
         this.scores = scores;
-        readers = ReaderCount(processor.Plan.Options.Readers, Inference.CpuQuota.Available());
+        this.node = node;
+        this.writer = writer;
+        readers = ReaderCount(node.Readers, Inference.CpuQuota.Available());
         rgbPool = new(readers + 1);
         inputPool = new(readers + 3);
     }
 
+    /// <summary>Where writers of a scan's chunks are recorded, in the output folder.</summary>
+    public const string WritersPrefix = "writers/";
+
     public StageTimings Timings { get; } = new();
 
-    /// <summary>Threads that read and pre-process (<see cref="ScanOptions.Readers"/>).</summary>
+    /// <summary>Tiles whose chunk this executor wrote.</summary>
+    public int ChunksWritten => Volatile.Read(ref written);
+
+    /// <summary>Tiles skipped because their chunk was there already (a resumed scan, a re-delivered job), or written
+    /// by another writer while this one computed it.</summary>
+    public int ChunksFound => Volatile.Read(ref found);
+
+    private int written;
+    private int found;
+
+    /// <summary>Threads that read and pre-process (<see cref="NodeOptions.Readers"/>).</summary>
     public int Readers => readers;
 
     /// <summary><paramref name="requested"/> readers, or for 0 one per four of <paramref name="cpus"/>, 1 to 8.</summary>
     public static int ReaderCount(int requested, int cpus) => requested > 0 ? requested : Math.Clamp(cpus / 4, 1, 8);
 
-    public async Task RunAsync(IProgress<ScanProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>Computes every tile of the plan.</summary>
+    public Task RunAsync(IProgress<ScanProgress>? progress, CancellationToken cancellationToken)
     {
+        var tiles = Channel.CreateUnbounded<TileTask>(new UnboundedChannelOptions { SingleReader = true });
+        foreach (var tile in processor.Plan.Tiles)
+        {
+            tiles.Writer.TryWrite(tile);
+        }
+
+        tiles.Writer.Complete();
+        return RunAsync(tiles.Reader, progress, cancellationToken);
+    }
+
+    /// <summary>Computes the tiles that arrive on <paramref name="tiles"/> until it completes.</summary>
+    public async Task RunAsync(ChannelReader<TileTask> tiles, IProgress<ScanProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tiles);
         var plan = processor.Plan;
         var clock = Stopwatch.StartNew();
         var toInfer = Channel.CreateBounded<Batch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = readers == 1 });
@@ -56,7 +102,7 @@ public sealed class EmbeddedScanRunner
         var token = linked.Token;
 
         var tracker = new ProgressTracker(plan, progress, clock);
-        var reader = Task.Run(() => ReadAsync(toInfer.Writer, token), token);
+        var reader = Task.Run(() => ReadAsync(tiles, toInfer.Writer, tracker, token), token);
         var inferrer = Task.Run(() => InferAsync(toInfer.Reader, toWrite.Writer, tracker, token), token);
         var writer = Task.Run(() => WriteAsync(toWrite.Reader, tracker, token), token);
         try
@@ -91,9 +137,9 @@ public sealed class EmbeddedScanRunner
         restPool.Clear();
     }
 
-    /// <summary>Groups the plan's regions into same-shape batches, in plan order, and has <see cref="readers"/>
+    /// <summary>Groups the tiles' regions into same-shape batches, in arrival order, and has <see cref="readers"/>
     /// threads read and pre-process them; batches reach the backend in the order they are ready.</summary>
-    private async Task ReadAsync(ChannelWriter<Batch> output, CancellationToken token)
+    private async Task ReadAsync(ChannelReader<TileTask> tiles, ChannelWriter<Batch> output, ProgressTracker tracker, CancellationToken token)
     {
         var toPrepare = Channel.CreateBounded<List<Item>>(new BoundedChannelOptions(readers) { SingleReader = readers == 1, SingleWriter = true });
         var preparers = Enumerable.Range(0, readers).Select(_ => Task.Run(async () =>
@@ -116,14 +162,25 @@ public sealed class EmbeddedScanRunner
             try
             {
                 var pending = new List<Item>();
-                var options = processor.Plan.Options;
-                foreach (var tile in processor.Plan.Tiles)
+                while (await tiles.WaitToReadAsync(token).ConfigureAwait(false))
                 {
+                    if (!tiles.TryRead(out var tile))
+                    {
+                        continue;
+                    }
+
+                    if (await scores.ChunkExistsAsync(tile.ChunkRow, tile.ChunkCol, token).ConfigureAwait(false))
+                    {
+                        Interlocked.Increment(ref found);
+                        tracker.Found(tile);
+                        continue;
+                    }
+
                     // A split tile's trunk parts are what is read and batched; the rest runs once they are all in.
                     foreach (var region in tile.Parts ?? tile.Regions)
                     {
                         long pixels = (long)region.Width * region.Height;
-                        int batchLimit = (int)Math.Clamp(options.MaxBatchPixels / Math.Max(1, pixels), 1, options.BatchSize);
+                        int batchLimit = (int)Math.Clamp(node.MaxBatchPixels / Math.Max(1, pixels), 1, node.BatchSize);
                         if (pending.Count > 0 && (pending.Count >= batchLimit || !SameShape(pending[0].Region, region)))
                         {
                             await toPrepare.Writer.WriteAsync(pending, token).ConfigureAwait(false);
@@ -131,6 +188,13 @@ public sealed class EmbeddedScanRunner
                         }
 
                         pending.Add(new Item(tile, region));
+                    }
+
+                    // Nothing more has arrived: what is there goes now rather than waiting for a fuller batch.
+                    if (pending.Count > 0 && !tiles.TryPeek(out _))
+                    {
+                        await toPrepare.Writer.WriteAsync(pending, token).ConfigureAwait(false);
+                        pending = [];
                     }
                 }
 
@@ -260,7 +324,13 @@ public sealed class EmbeddedScanRunner
 
                 open.Remove(tile);
                 long start = Stopwatch.GetTimestamp();
-                await scores.WriteChunkAsync(tile.ChunkRow, tile.ChunkCol, state.Chunk, token).ConfigureAwait(false);
+                if (Interlocked.Exchange(ref writerRecorded, 1) == 0)
+                {
+                    await output.TryCreateAsync(WritersPrefix + writer, Array.Empty<byte>(), token).ConfigureAwait(false);
+                }
+
+                bool created = await scores.TryCreateChunkAsync(tile.ChunkRow, tile.ChunkCol, state.Chunk, token).ConfigureAwait(false);
+                Interlocked.Increment(ref created ? ref written : ref found);
                 Timings.AddWrite(Stopwatch.GetTimestamp() - start);
                 chunkPool.Return(state.Chunk);
                 tracker.Written();
@@ -334,6 +404,17 @@ public sealed class EmbeddedScanRunner
 
         /// <summary>A chunk was written.</summary>
         public void Written() => Update(() => done++);
+
+        /// <summary>A tile's chunk was there already: its share of the work is done.</summary>
+        public void Found(TileTask tile) => Update(() =>
+        {
+            done++;
+            fraction += tile.InputPixels * perPixel;
+            if (tile.Parts is not null)
+            {
+                fraction += (long)tile.Regions[0].Width * tile.Regions[0].Height * perRestPixel;
+            }
+        });
 
         private void Update(Action change)
         {

@@ -1,0 +1,14 @@
+namespace BatchFcn.Contracts;
+
+/// <summary>What a scan writes besides the score map. Travels with the request (section <c>BatchFcn:Output</c>).</summary>
+public sealed record OutputOptions
+{
+    /// <summary>Also write <c>scores.npy</c>: the whole map as one NumPy array (only sensible when it fits in the memory
+    /// of whoever reads it).</summary>
+    /// <value>The default is <see langword="false"/>.</value>
+    public bool WriteNpy { get; init; }
+
+    /// <summary>Class shown by the heatmap, 0 to classes − 1; −1 means the last class.</summary>
+    /// <value>The default is −1.</value>
+    public int HeatmapClass { get; init; } = -1;
+}

@@ -1,0 +1,110 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using BatchFcn.Conversion;
+using BatchFcn.Imaging;
+using BatchFcn.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace BatchFcn.Scanning;
+
+/// <summary>
+/// The plan step: from the image's header and thumbnail and the model's geometry, the tile grid (tissue mask,
+/// tile size, cut), then everything a worker needs written into the output folder before any tile runs: a
+/// classifier converted on the fly (<see cref="ScanOutputs.ModelFolder"/>), <see cref="ScanOutputs.Plan"/> and the score
+/// array's metadata. Nothing is written until the plan is complete and valid.
+/// </summary>
+public sealed partial class ScanPlanningService(ILogger<ScanPlanningService> logger)
+{
+    /// <summary>Plans a scan without writing anything.</summary>
+    /// <exception cref="ScanException">The options do not fit this model or image (heatmap class, density, size).</exception>
+    public ScanPlan Plan(ScanRequested request, IImageSource image, ScanModel model, IBlobStore output)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(output);
+        var options = request.Scan;
+        var manifest = model.Manifest;
+        var splits = options.Split != "off" && options.TileSize == 0 && options.Density == 1
+            ? FcnSplitter.All(model.Parse(), manifest.Patch.Height, manifest.Patch.Width, manifest.ToGeometry())
+            : null;
+        var modelAddress = model.ConvertedHere ? output.Describe(ScanOutputs.ModelFolder + model.Name) : model.Address;
+        var plan = ScanPlanner.Plan(request.ScanId, image, modelAddress, manifest, options with
+        {
+            Normalization = options.Normalization ?? manifest.Normalization?.ToNormalization(),
+        }, splits, model.Sha256) with
+        {
+            Output = request.Output,
+            Outputs = request.Outputs,
+        };
+        ScanFinalizer.HeatmapClass(plan); // an impossible heatmap class fails now, not after the scan
+        LogPlanned(logger, plan.Tiles.Count, plan.TotalTiles, plan.SkippedTiles, plan.Rows, plan.Cols);
+        if (plan.Split is { } cut)
+        {
+            LogSplit(logger, cut.Cut, cut.TrunkTile, cut.RestTile, cut.WorkRatio);
+        }
+
+        return plan;
+    }
+
+    /// <summary>Writes what the tiles need: the converted model (when converted here), the score array's metadata, then
+    /// the plan, which marks the scan as started.</summary>
+    public async Task<ZarrScoreArray> WriteAsync(ScanPlan plan, ScanModel model, IBlobStore output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(output);
+        if (model.ConvertedHere)
+        {
+            var key = ScanOutputs.ModelFolder + model.Name;
+            await output.WriteAsync(key, model.Bytes, cancellationToken).ConfigureAwait(false);
+            await output.WriteAsync(Path.ChangeExtension(key, ".json"), model.Manifest.ToUtf8(), cancellationToken).ConfigureAwait(false);
+        }
+
+        var scores = await ZarrScoreArray.CreateAsync(output, ScanOutputs.Scores, plan.Classes, plan.Rows, plan.Cols, plan.ChunkRows, plan.ChunkCols,
+            Attributes(plan), cancellationToken).ConfigureAwait(false);
+        await output.WriteAsync(ScanOutputs.Plan, JsonSerializer.SerializeToUtf8Bytes(plan, ScanJson.Options), cancellationToken).ConfigureAwait(false);
+        return scores;
+    }
+
+    /// <summary>Reads a plan written by <see cref="WriteAsync"/>, or <see langword="null"/> when there is none.</summary>
+    public static async Task<ScanPlan?> ReadAsync(IBlobStore output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        try
+        {
+            var bytes = await output.ReadAsync(ScanOutputs.Plan, cancellationToken).ConfigureAwait(false);
+            return JsonSerializer.Deserialize<ScanPlan>(bytes, ScanJson.Options);
+        }
+        catch (BlobNotFoundException)
+        {
+            return null;
+        }
+        catch (JsonException e)
+        {
+            throw new ScanException($"'{output.Describe(ScanOutputs.Plan)}' is not a readable scan plan: {e.Message}", e);
+        }
+    }
+
+    private static JsonObject Attributes(ScanPlan plan) => new()
+    {
+        ["batchfcn"] = new JsonObject
+        {
+            ["scan_id"] = plan.ScanId,
+            ["image"] = plan.ImagePath,
+            ["level"] = plan.Level,
+            ["stride"] = new JsonArray(plan.StepY, plan.StepX),
+            ["offset"] = new JsonArray(plan.Manifest.GeometryY.Offset, plan.Manifest.GeometryX.Offset),
+            ["receptive_field"] = new JsonArray(plan.Manifest.GeometryY.ReceptiveField, plan.Manifest.GeometryX.ReceptiveField),
+            ["cell_window"] = "cell (i, j) sees level pixels [i*stride_y - offset_y, +receptive_field_y) x [j*stride_x - offset_x, +receptive_field_x)",
+            ["activation"] = plan.Manifest.Output.Activation,
+            ["model_sha256"] = plan.ModelSha256,
+        },
+        ["_ARRAY_DIMENSIONS"] = new JsonArray("class", "y", "x"),
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Planned {Tiles} tiles of {Total} ({Skipped} background skipped); score map {Rows}x{Cols}")]
+    private static partial void LogPlanned(ILogger logger, int tiles, int total, int skipped, long rows, long cols);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Network cut in two at '{Cut}': trunk on ~{TrunkTile} px image tiles, the rest on ~{RestTile} px tiles of its output ({Ratio:0.00}x the work of running it whole)")]
+    private static partial void LogSplit(ILogger logger, string cut, int trunkTile, int restTile, double ratio);
+}

@@ -1,0 +1,60 @@
+using BatchFcn.Inference;
+using BatchFcn.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace BatchFcn.Scanning;
+
+/// <summary>Registers the scan steps and what they need, for every hosting (the CLI's <c>run</c>, a worker).</summary>
+public static class ScanningServiceCollectionExtensions
+{
+    /// <summary>The configuration section all BatchFcn options live under.</summary>
+    public const string Section = "BatchFcn";
+
+    /// <summary>Adds the plan, tile and finalize steps, the node's model, image and session caches, and the options
+    /// <see cref="ScanOptions"/> (<c>BatchFcn:Scan</c>, the defaults of requests), <see cref="OutputOptions"/>
+    /// (<c>BatchFcn:Output</c>), <see cref="NodeOptions"/> (<c>BatchFcn:Node</c>) and <see cref="BackendOptions"/>
+    /// (<c>BatchFcn:Backend</c>), each bound strictly (an unknown key is an error) and validated at start.</summary>
+    public static IServiceCollection AddBatchFcnScanning(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        Bind<ScanOptions>(services, configuration, "Scan");
+        Bind<OutputOptions>(services, configuration, "Output");
+        Bind<NodeOptions>(services, configuration, "Node");
+        Bind<BackendOptions>(services, configuration, "Backend");
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ScanOptions>, ScanOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OutputOptions>, ScanOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NodeOptions>, NodeOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BackendOptions>, BackendOptionsValidator>());
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ModelRepository>();
+        services.TryAddSingleton<ImageOpener>();
+        services.TryAddSingleton<InferenceSessions>();
+        services.TryAddSingleton<ScanPlanningService>();
+        services.TryAddSingleton<ScanFinalizingService>();
+        services.TryAddSingleton<EmbeddedScan>();
+        return services;
+    }
+
+    /// <summary>Adds the blob stores: local paths always, <c>az://</c> addresses with the connection string of
+    /// <c>BatchFcn:Storage:ConnectionString</c>, else the <c>BATCHFCN_STORAGE</c> environment variable.</summary>
+    public static IServiceCollection AddBatchFcnStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.TryAddSingleton(provider => BlobStoreResolver.FromCommandLineOrEnvironment(
+            configuration[$"{Section}:Storage:ConnectionString"], null, provider.GetService<ILoggerFactory>()?.CreateLogger<BlobStoreResolver>()));
+        return services;
+    }
+
+    private static void Bind<T>(IServiceCollection services, IConfiguration configuration, string name)
+        where T : class
+    {
+        services.AddOptions<T>()
+            .Bind(configuration.GetSection($"{Section}:{name}"), o => o.ErrorOnUnknownConfiguration = true)
+            .ValidateOnStart();
+    }
+}
