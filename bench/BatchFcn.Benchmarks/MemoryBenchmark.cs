@@ -36,7 +36,7 @@ internal static class MemoryBenchmark
     /// <summary>The child: one scan, then "tiles seconds Mpx/s peakMB".</summary>
     public static async Task<int> ScanOneAsync(string model, string slide, string output)
     {
-        var summary = await LocalScan.RunAsync(new ScanRequest(slide, model, output, new ScanOptions(), new BackendOptions { Backend = "cpu" }));
+        var summary = await EmbeddedRun.RunAsync(slide, model, output, new ScanOptions());
         Console.WriteLine($"{summary.Tiles.Computed,8}{summary.Timings.WallSeconds,9:0.0}{summary.Timings.InputMegapixelsPerSecond,9:0.0}{Process.GetCurrentProcess().PeakWorkingSet64 / 1e6,10:0}");
         return 0;
     }

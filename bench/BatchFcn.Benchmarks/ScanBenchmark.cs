@@ -84,7 +84,7 @@ internal static class ScanBenchmark
             double dense = clock.Elapsed.TotalSeconds, denseCpu = Cpu() - cpu;
             clock.Restart();
             cpu = Cpu();
-            var summary = await LocalScan.RunAsync(new ScanRequest(tiff, fcn, Path.Combine(work.Path, "scan" + r), new ScanOptions { Tissue = TissueMode.Off }, backendOptions));
+            var summary = await EmbeddedRun.RunAsync(tiff, fcn, Path.Combine(work.Path, "scan" + r), new ScanOptions { Tissue = TissueMode.Off }, backend, threads);
             double pipeline = clock.Elapsed.TotalSeconds, pipelineCpu = Cpu() - cpu;
             var t = summary.Timings;
             split ??= summary.Split;
@@ -94,8 +94,8 @@ internal static class ScanBenchmark
             if (summary.Split is not null)
             {
                 clock.Restart();
-                var wholeRun = await LocalScan.RunAsync(new ScanRequest(tiff, fcn, Path.Combine(work.Path, "whole" + r),
-                    new ScanOptions { Tissue = TissueMode.Off, Split = "off" }, backendOptions));
+                var wholeRun = await EmbeddedRun.RunAsync(tiff, fcn, Path.Combine(work.Path, "whole" + r),
+                    new ScanOptions { Tissue = TissueMode.Off, Split = "off" }, backend, threads);
                 whole1 = clock.Elapsed.TotalSeconds;
                 whole1Infer = wholeRun.Timings.InferSeconds;
                 wholeTiles = wholeRun.Tiles.CellsPerTile;

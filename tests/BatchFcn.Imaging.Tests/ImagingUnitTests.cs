@@ -87,14 +87,13 @@ public sealed class HeatmapRendererTests
     }
 
     [Fact]
-    public void Render_WritesPngWithScaleBarAndLeavesNaNUntouched()
+    public void RenderPng_DrawsScaleBarAndLeavesNaNUntouched()
     {
-        using var dir = TestPaths.TempDirectory();
         var thumb = new RgbImage(40, 30, Enumerable.Repeat((byte)200, 40 * 30 * 3).ToArray());
         var scores = Enumerable.Range(0, 40 * 30).Select(i => i % 40 < 20 ? float.NaN : 1f).ToArray();
-        var path = dir.File("heat.png");
-        HeatmapRenderer.Render(thumb, scores, path);
-        using var image = NetVips.Image.NewFromFile(path);
+        var png = HeatmapRenderer.RenderPng(thumb, scores);
+        Assert.Equal((byte)0x89, png[0]);
+        using var image = NetVips.Image.NewFromBuffer(png);
         Assert.Equal(40, image.Width);
         Assert.True(image.Height > 30, "colour bar below the image");
         Assert.Equal([200.0, 200.0, 200.0], image.Getpoint(5, 5));

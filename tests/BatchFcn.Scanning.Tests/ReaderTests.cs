@@ -20,7 +20,7 @@ public sealed class ReaderTests
     [InlineData(0, 128, 8)]
     [InlineData(3, 2, 3)]
     public void ReaderCount_FollowsTheCpuLimit_UnlessSet(int requested, int cpus, int expected) =>
-        Assert.Equal(expected, EmbeddedScanRunner.ReaderCount(requested, cpus));
+        Assert.Equal(expected, TileExecutor.ReaderCount(requested, cpus));
 
     [Theory]
     [InlineData(false)]
@@ -33,7 +33,7 @@ public sealed class ReaderTests
         using var source = new InMemoryImageSource("random", ScanFixture.RandomImage(700, 650, seed: 21));
         var plan = ScanPlanner.Plan("readers", source, fcn, manifest, new ScanOptions
         {
-            Tissue = TissueMode.Off, MaxAutoTileSize = 200, BatchSize = 2, Readers = 3, Split = split ? cut.Cut : "off",
+            Tissue = TissueMode.Off, MaxAutoTileSize = 200, Split = split ? cut.Cut : "off",
         }, splits);
         Assert.True((plan.Split is not null) == split);
         using var trunk = Cpu(split ? cut.Trunk.Model.ToByteArray() : File.ReadAllBytes(fcn));
@@ -42,7 +42,7 @@ public sealed class ReaderTests
 
         using var dir = TestPaths.TempDirectory();
         var scores = await ZarrScoreArray.CreateAsync(new LocalDirectoryStore(dir.Path), "s.zarr", plan.Classes, plan.Rows, plan.Cols, plan.ChunkRows, plan.ChunkCols);
-        var runner = new EmbeddedScanRunner(processor, scores);
+        var runner = new TileExecutor(processor, scores, new LocalDirectoryStore(dir.Path), new NodeOptions { BatchSize = 2, Readers = 3 }, "cpu");
         Assert.Equal(3, runner.Readers);
         await runner.RunAsync(null, CancellationToken.None).WaitAsync(Patience);
         Assert.True(plan.Tiles.Count > 3, $"{plan.Tiles.Count} tiles");
@@ -60,12 +60,12 @@ public sealed class ReaderTests
         var (fcn, manifest) = ScanFixture.Fcn("fully_conv");
         using var source = new FailingSource(new InMemoryImageSource("random", ScanFixture.RandomImage(900, 700, seed: 5)), failAt: 4);
         var plan = ScanPlanner.Plan("fail", source, fcn, manifest,
-            new ScanOptions { Tissue = TissueMode.Off, TileSize = 64, BatchSize = 1, Readers = readers, Split = "off" });
+            new ScanOptions { Tissue = TissueMode.Off, TileSize = 64, Split = "off" });
         Assert.True(plan.Tiles.Count > 20);
         using var backend = Cpu(File.ReadAllBytes(fcn));
         using var dir = TestPaths.TempDirectory();
         var scores = await ZarrScoreArray.CreateAsync(new LocalDirectoryStore(dir.Path), "s.zarr", plan.Classes, plan.Rows, plan.Cols, plan.ChunkRows, plan.ChunkCols);
-        var runner = new EmbeddedScanRunner(new TileProcessor(plan, source, backend), scores);
+        var runner = new TileExecutor(new TileProcessor(plan, source, backend), scores, new LocalDirectoryStore(dir.Path), new NodeOptions { BatchSize = 1, Readers = readers }, "cpu");
 
         var error = await Assert.ThrowsAsync<ImageReadException>(() => runner.RunAsync(null, CancellationToken.None).WaitAsync(Patience));
         Assert.Contains("corrupt tile", error.Message, StringComparison.Ordinal);
@@ -77,12 +77,12 @@ public sealed class ReaderTests
         var (fcn, manifest) = ScanFixture.Fcn("fully_conv");
         using var source = new InMemoryImageSource("random", ScanFixture.RandomImage(900, 700, seed: 6));
         var plan = ScanPlanner.Plan("fail", source, fcn, manifest,
-            new ScanOptions { Tissue = TissueMode.Off, TileSize = 64, BatchSize = 1, Readers = 2, Split = "off" });
+            new ScanOptions { Tissue = TissueMode.Off, TileSize = 64, Split = "off" });
         Assert.True(plan.Tiles.Count > 20);
         using var backend = new FailingBackend(Cpu(File.ReadAllBytes(fcn)), failAt: 3);
         using var dir = TestPaths.TempDirectory();
         var scores = await ZarrScoreArray.CreateAsync(new LocalDirectoryStore(dir.Path), "s.zarr", plan.Classes, plan.Rows, plan.Cols, plan.ChunkRows, plan.ChunkCols);
-        var runner = new EmbeddedScanRunner(new TileProcessor(plan, source, backend), scores);
+        var runner = new TileExecutor(new TileProcessor(plan, source, backend), scores, new LocalDirectoryStore(dir.Path), new NodeOptions { BatchSize = 1, Readers = 2 }, "cpu");
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => runner.RunAsync(null, CancellationToken.None).WaitAsync(Patience));
         Assert.Contains("device lost", error.Message, StringComparison.Ordinal);
@@ -100,7 +100,7 @@ public sealed class ReaderTests
         // Split: trunk parts of ≤ 300 px under one rest tile covering the image. Whole: ≤ 300 px tiles.
         var plan = ScanPlanner.Plan("progress", source, fcn, manifest, new ScanOptions
         {
-            Tissue = TissueMode.Off, MaxAutoTileSize = 300, BatchSize = 1, Split = split ? cut.Cut : "off",
+            Tissue = TissueMode.Off, MaxAutoTileSize = 300, Split = split ? cut.Cut : "off",
         }, splits);
         if (split)
         {
@@ -114,7 +114,7 @@ public sealed class ReaderTests
         using var dir = TestPaths.TempDirectory();
         var scores = await ZarrScoreArray.CreateAsync(new LocalDirectoryStore(dir.Path), "s.zarr", plan.Classes, plan.Rows, plan.Cols, plan.ChunkRows, plan.ChunkCols);
         var reports = new Recorder();
-        await new EmbeddedScanRunner(new TileProcessor(plan, source, trunk, rest), scores).RunAsync(reports, CancellationToken.None).WaitAsync(Patience);
+        await new TileExecutor(new TileProcessor(plan, source, trunk, rest), scores, new LocalDirectoryStore(dir.Path), new NodeOptions { BatchSize = 1 }, "cpu").RunAsync(reports, CancellationToken.None).WaitAsync(Patience);
 
         var seen = reports.Values;
         Assert.True(seen.Count > plan.Tiles.Count, $"{seen.Count} reports for {plan.Tiles.Count} tiles");

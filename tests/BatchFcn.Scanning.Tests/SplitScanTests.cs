@@ -75,7 +75,7 @@ public sealed class SplitScanTests
         var image = ScanFixture.RandomImage(700, 650, seed: 9);
         using var source = new InMemoryImageSource("random", image);
         var plan = ScanPlanner.Plan("split", source, fcn, manifest,
-            new ScanOptions { Tissue = TissueMode.Off, MaxAutoTileSize = 200, Split = split.Cut, BatchSize = 3 }, splits);
+            new ScanOptions { Tissue = TissueMode.Off, MaxAutoTileSize = 200, Split = split.Cut }, splits);
         using var trunk = Cpu(split.Trunk.Model.ToByteArray());
         using var rest = Cpu(split.Rest.Model.ToByteArray());
         var processor = new TileProcessor(plan, source, trunk, rest);
@@ -83,7 +83,7 @@ public sealed class SplitScanTests
         using var dir = TestPaths.TempDirectory();
         var store = new LocalDirectoryStore(dir.Path);
         var scores = await ZarrScoreArray.CreateAsync(store, "s.zarr", plan.Classes, plan.Rows, plan.Cols, plan.ChunkRows, plan.ChunkCols);
-        await new EmbeddedScanRunner(processor, scores).RunAsync(null, CancellationToken.None);
+        await new TileExecutor(processor, scores, new LocalDirectoryStore(dir.Path), new NodeOptions { BatchSize = 3 }, "cpu").RunAsync(null, CancellationToken.None);
         foreach (var tile in plan.Tiles)
         {
             var written = await scores.ReadChunkAsync(tile.ChunkRow, tile.ChunkCol);
@@ -150,16 +150,16 @@ public sealed class SplitScanTests
     }
 
     [Fact]
-    public async Task LocalScan_WithACut_WritesTheWholeImageMap_AndRecordsTheCut()
+    public async Task RunAsync_WithACut_WritesTheWholeImageMap_AndRecordsTheCut()
     {
         using var dir = TestPaths.TempDirectory();
         var slide = SyntheticSlide.Create(dir.File("slide.tif"), 700, 600, seed: 3, lesions: 1);
         var model = TestPaths.Model("resnet_gap");
-        var fcn = LocalScan.ResolveModel(model, dir.File("m"), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        var fcn = ScanFixture.Fcn("resnet_gap");
         var cut = FcnSplitter.All(OnnxModelFile.Load(fcn.Path), fcn.Manifest.Patch.Height, fcn.Manifest.Patch.Width, fcn.Manifest.ToGeometry())[1].Cut;
         var log = new ListLogger();
-        var summary = await LocalScan.RunAsync(new ScanRequest(slide.Path, fcn.Path, dir.File("out"),
-            new ScanOptions { Tissue = TissueMode.Off, MaxAutoTileSize = 256, Split = cut, WriteNpy = true }, new BackendOptions { Backend = "auto" }), logger: log);
+        var summary = await Scans.RunAsync(Scans.Request(slide.Path, model, dir.File("out"),
+            new ScanOptions { Tissue = TissueMode.Off, MaxAutoTileSize = 256, Split = cut }, new OutputOptions { WriteNpy = true }), log: log);
 
         Assert.Equal(cut, summary.Split?.Cut);
         Assert.Equal("cpu", summary.Backend.Name);

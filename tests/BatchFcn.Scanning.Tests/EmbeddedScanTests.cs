@@ -6,8 +6,8 @@ using BatchFcn.Testing;
 
 namespace BatchFcn.Scanning.Tests;
 
-/// <summary>The whole embedded scan on a real pyramidal TIFF written by libvips.</summary>
-public sealed class LocalScanTests
+/// <summary>The whole embedded scan (plan, tiles, finalize on one host) on a real pyramidal TIFF written by libvips.</summary>
+public sealed class EmbeddedScanTests
 {
     private static readonly Lazy<(TempDirectory Dir, SyntheticSlide.Result Slide)> Slide = new(() =>
     {
@@ -15,15 +15,17 @@ public sealed class LocalScanTests
         return (dir, SyntheticSlide.Create(dir.File("slide.tif"), 1500, 1300, seed: 7, lesions: 2));
     });
 
-    private static ScanRequest Request(string output, ScanOptions? options = null) =>
-        new(Slide.Value.Slide.Path, Path.Combine(TestPaths.RepositoryRoot, "models", "demo", "lesion_classifier.onnx"), output,
-            options ?? new ScanOptions { TileSize = 400, WriteNpy = true }, new BackendOptions { Backend = "auto" });
+    private static readonly OutputOptions Npy = new() { WriteNpy = true };
+
+    private static ScanRequested Request(string output, ScanOptions? options = null, OutputOptions? outputs = null) =>
+        Scans.Request(Slide.Value.Slide.Path, Path.Combine(TestPaths.RepositoryRoot, "models", "demo", "lesion_classifier.onnx"), output,
+            options ?? new ScanOptions { TileSize = 400 }, outputs ?? Npy);
 
     [Fact]
     public async Task Run_WritesZarrHeatmapSummaryAndNpyEqualToWholeImageRun()
     {
         using var dir = TestPaths.TempDirectory();
-        var summary = await LocalScan.RunAsync(Request(dir.File("out"), new ScanOptions { TileSize = 400, WriteNpy = true, Tissue = TissueMode.Off }));
+        var summary = await Scans.RunAsync(Request(dir.File("out"), new ScanOptions { TileSize = 400, Tissue = TissueMode.Off }));
 
         Assert.Equal("cpu", summary.Backend.Name);
         Assert.Contains(summary.Backend.Reasons, r => r.Contains("CUDA unavailable", StringComparison.Ordinal));
@@ -53,7 +55,7 @@ public sealed class LocalScanTests
     public async Task Scores_ReadWithThePythonZarrLibrary_EqualTheNpy_WithNaNWhereBackgroundWasSkipped()
     {
         using var dir = TestPaths.TempDirectory();
-        var summary = await LocalScan.RunAsync(Request(dir.File("out"), new ScanOptions { TileSize = 300, WriteNpy = true }));
+        var summary = await Scans.RunAsync(Request(dir.File("out"), new ScanOptions { TileSize = 300 }));
         Assert.True(summary.Tiles.Skipped > 0, "the synthetic slide has bare glass");
 
         using var report = JsonDocument.Parse(Python.Run(Path.Combine(TestPaths.RepositoryRoot, "tests", "interop", "read_scores.py"),
@@ -82,8 +84,8 @@ public sealed class LocalScanTests
     public async Task Run_Twice_WritesByteIdenticalChunks()
     {
         using var dir = TestPaths.TempDirectory();
-        var a = await LocalScan.RunAsync(Request(dir.File("a")));
-        var b = await LocalScan.RunAsync(Request(dir.File("b"), new ScanOptions { TileSize = 400, WriteNpy = true, BatchSize = 1 }));
+        var a = await Scans.RunAsync(Request(dir.File("a")));
+        var b = await Scans.RunAsync(Request(dir.File("b")), settings: new Dictionary<string, string?> { ["Node:BatchSize"] = "1" });
         var chunksA = Directory.GetFiles(Path.Combine(a.Outputs.Scores, "0"), "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(a.Outputs.Scores, f)).Order().ToList();
         var chunksB = Directory.GetFiles(Path.Combine(b.Outputs.Scores, "0"), "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(b.Outputs.Scores, f)).Order().ToList();
         Assert.Equal(chunksA, chunksB);
@@ -100,7 +102,7 @@ public sealed class LocalScanTests
     public async Task Run_SkipsBackgroundAndFindsTheLesions()
     {
         using var dir = TestPaths.TempDirectory();
-        var summary = await LocalScan.RunAsync(Request(dir.File("out"), new ScanOptions { TileSize = 300 }));
+        var summary = await Scans.RunAsync(Request(dir.File("out"), new ScanOptions { TileSize = 300 }));
         Assert.True(summary.Tiles.Skipped > 0, "the synthetic slide has bare glass");
         Assert.True(summary.Map.ComputedCells < summary.Map.Rows * summary.Map.Cols);
         Assert.True(summary.Classes[2].MaxProbability > 0.9, "lesion class never called");
@@ -111,10 +113,10 @@ public sealed class LocalScanTests
     public async Task Run_IntoAnEarlierScan_RefusesWithoutOverwrite()
     {
         using var dir = TestPaths.TempDirectory();
-        await LocalScan.RunAsync(Request(dir.File("out"), new ScanOptions { TileSize = 600 }));
-        var e = await Assert.ThrowsAsync<ScanException>(() => LocalScan.RunAsync(Request(dir.File("out"), new ScanOptions { TileSize = 600 })));
+        await Scans.RunAsync(Request(dir.File("out"), new ScanOptions { TileSize = 600 }));
+        var e = await Assert.ThrowsAsync<ScanException>(() => Scans.RunAsync(Request(dir.File("out"), new ScanOptions { TileSize = 600 })));
         Assert.Contains("--overwrite", e.Message, StringComparison.Ordinal);
-        var again = await LocalScan.RunAsync(Request(dir.File("out"), new ScanOptions { TileSize = 600 }) with { Overwrite = true });
+        var again = await Scans.RunAsync(Request(dir.File("out"), new ScanOptions { TileSize = 600 }), overwrite: true);
         Assert.True(File.Exists(again.Outputs.Summary));
     }
 
@@ -126,7 +128,7 @@ public sealed class LocalScanTests
         // Synchronous (Progress<T> would post to the thread pool and might cancel too late).
         var progress = new CancelAfterFirstTile(cancel);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            LocalScan.RunAsync(Request(dir.File("out"), new ScanOptions { TileSize = 128, Tissue = TissueMode.Off }), progress, cancellationToken: cancel.Token));
+            Scans.RunAsync(Request(dir.File("out"), new ScanOptions { TileSize = 128, Tissue = TissueMode.Off }), progress: progress, cancellationToken: cancel.Token));
         Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp-*", SearchOption.AllDirectories));
         Assert.False(File.Exists(dir.File("out/summary.json")), "a cancelled scan must not look finished");
         var chunkSize = new FileInfo(Directory.GetFiles(dir.File("out/scores.zarr/0"), "*", SearchOption.AllDirectories)[0]).Length;
@@ -148,8 +150,8 @@ public sealed class LocalScanTests
     public async Task Run_MissingImage_NamesIt()
     {
         using var dir = TestPaths.TempDirectory();
-        var request = Request(dir.File("out")) with { ImagePath = dir.File("missing.svs") };
-        var e = await Assert.ThrowsAsync<ImageReadException>(() => LocalScan.RunAsync(request));
+        var request = Request(dir.File("out")) with { Image = dir.File("missing.svs") };
+        var e = await Assert.ThrowsAsync<ImageReadException>(() => Scans.RunAsync(request));
         Assert.Contains("missing.svs", e.Message, StringComparison.Ordinal);
     }
 }
