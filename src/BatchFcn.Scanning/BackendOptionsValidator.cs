@@ -12,11 +12,11 @@ public sealed class BackendOptionsValidator : IValidateOptions<BackendOptions>
         var errors = new List<string>();
         if (options.Backend is not ("auto" or "cpu" or "cuda"))
         {
-            errors.Add($"backend '{options.Backend}' is not one of auto, cpu, cuda");
+            errors.Add($"--backend '{options.Backend}' is not one of auto, cpu, cuda ({Rules.Setting("Backend:Backend")[2..]})");
         }
 
-        Rules.Range(errors, "threads", options.Threads, 0, 1024);
-        Rules.Range(errors, "device", options.DeviceId, 0, 64);
+        Rules.Range(errors, "--threads", "Backend:Threads", options.Threads, 0, 1024);
+        Rules.Range(errors, "device", "Backend:DeviceId", options.DeviceId, 0, 64);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -9,10 +9,10 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>();
-        Rules.Range(errors, "readers", options.Readers, 0, 64);
-        Rules.Range(errors, "batch", options.BatchSize, 1, 256);
-        Rules.Range(errors, "max batch pixels", options.MaxBatchPixels, 1L << 16, 1L << 30);
-        Rules.Range(errors, "cache size", options.CacheMaxBytes, 1L << 20, long.MaxValue);
+        Rules.Range(errors, "--readers", "Node:Readers", options.Readers, 0, 64);
+        Rules.Range(errors, "--batch", "Node:BatchSize", options.BatchSize, 1, 256);
+        Rules.Range(errors, "max batch pixels", "Node:MaxBatchPixels", options.MaxBatchPixels, 1L << 16, 1L << 30);
+        Rules.Range(errors, "cache size", "Node:CacheMaxBytes", options.CacheMaxBytes, 1L << 20, long.MaxValue);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -20,7 +20,7 @@ public static class ScanFinalizer
         ArgumentNullException.ThrowIfNull(plan);
         int k = (int)plan.Classes, asked = plan.Outputs.HeatmapClass;
         return asked < 0 ? k - 1 : asked < k ? asked
-            : throw new ScanException($"class {asked} does not exist: the model has {k} classes (0-{k - 1}); choose one of those for the heatmap");
+            : throw new ScanException($"--class {asked} does not exist: the model has {k} classes (0-{k - 1}); choose one of those for the heatmap");
     }
 
     public static async Task<Outcome> FinalizeAsync(ScanPlan plan, ZarrScoreArray scores, IImageSource image, IBlobStore output, CancellationToken cancellationToken)

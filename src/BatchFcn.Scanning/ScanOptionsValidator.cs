@@ -39,33 +39,33 @@ public sealed class ScanOptionsValidator : IValidateOptions<ScanOptions>, IValid
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>();
-        Rules.Range(errors, "level", options.Level, 0, 64);
+        Rules.Range(errors, "--level", "Scan:Level", options.Level, 0, 64);
         if (options.MicronsPerPixel is { } mpp && !(mpp > 0 && mpp < 1e6))
         {
-            errors.Add($"microns per pixel must be positive (got {mpp})");
+            errors.Add($"--mpp must be positive (got {mpp}{Rules.Setting("Scan:MicronsPerPixel")})");
         }
 
         if (options.TileSize != 0)
         {
-            Rules.Range(errors, "tile", options.TileSize, 16, 16384);
+            Rules.Range(errors, "--tile", "Scan:TileSize", options.TileSize, 16, 16384);
         }
 
-        Rules.Range(errors, "max tile", options.MaxAutoTileSize, 64, 16384);
+        Rules.Range(errors, "--max-tile", "Scan:MaxAutoTileSize", options.MaxAutoTileSize, 64, 16384);
         if (!Enum.IsDefined(options.Tissue))
         {
-            errors.Add($"tissue mode {(int)options.Tissue} is not one of saturation, otsu, off");
+            errors.Add($"--tissue {(int)options.Tissue} is not one of saturation, otsu, off");
         }
 
-        Rules.Range(errors, "tissue threshold", options.TissueThreshold, 0.0, 1.0);
-        Rules.Range(errors, "density", options.Density, 1, 16);
-        Rules.Range(errors, "thumbnail size", options.ThumbnailSize, 64, 8192);
+        Rules.Range(errors, "--tissue-threshold", "Scan:TissueThreshold", options.TissueThreshold, 0.0, 1.0);
+        Rules.Range(errors, "--density", "Scan:Density", options.Density, 1, 16);
+        Rules.Range(errors, "thumbnail size", "Scan:ThumbnailSize", options.ThumbnailSize, 64, 8192);
         if (string.IsNullOrWhiteSpace(options.Split))
         {
-            errors.Add("split needs auto, off or a tensor name");
+            errors.Add("--split needs auto, off or a tensor name");
         }
         else if (options.Split != "off" && (options.TileSize != 0 || options.Density != 1) && options.Split != "auto")
         {
-            errors.Add($"split at '{options.Split}' needs the automatic tile size (tile 0) and density 1");
+            errors.Add($"--split {options.Split} needs the automatic tile size (--tile 0) and --density 1");
         }
 
         if (options.Normalization is { } n)
@@ -81,10 +81,10 @@ public sealed class ScanOptionsValidator : IValidateOptions<ScanOptions>, IValid
         ArgumentNullException.ThrowIfNull(normalization);
         if (normalization.Mean is not { Length: 3 } || normalization.Std is not { Length: 3 })
         {
-            return ["normalization needs 3 mean and 3 std values (r,g,b)"];
+            return ["normalization needs 3 mean and 3 std values (r,g,b): --mean r,g,b --std r,g,b"];
         }
 
-        return normalization.Std.Any(s => !(s > 0)) || !(normalization.Scale > 0) ? ["normalization scale and std must be positive"] : [];
+        return normalization.Std.Any(s => !(s > 0)) || !(normalization.Scale > 0) ? ["normalization: --scale and --std must be positive"] : [];
     }
 
     public static IReadOnlyList<string> Problems(OutputOptions options)
@@ -93,7 +93,7 @@ public sealed class ScanOptionsValidator : IValidateOptions<ScanOptions>, IValid
         var errors = new List<string>();
         if (options.HeatmapClass < -1)
         {
-            errors.Add($"class {options.HeatmapClass} does not exist: classes are numbered from 0 (-1 means the last)");
+            errors.Add($"--class {options.HeatmapClass} does not exist: classes are numbered from 0 (-1 means the last; setting BatchFcn:Output:HeatmapClass)");
         }
 
         return errors;

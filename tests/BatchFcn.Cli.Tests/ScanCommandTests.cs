@@ -113,21 +113,96 @@ public sealed class ScanCommandTests
 
     [Theory]
     [InlineData("--density", "3", "does not divide the network's stride")]
-    [InlineData("--tissue", "sometimes", "--tissue 'sometimes'")]
     [InlineData("--backend", "tpu", "--backend 'tpu'")]
     [InlineData("--mean", "1,2", "--mean '1,2'")]
     [InlineData("--level", "9", "--level 9 does not exist")]
     [InlineData("--mpp", "0.5", "does not record its pixel size")]
     [InlineData("--class", "7", "--class 7 does not exist")]
     [InlineData("--split", "no_such_tensor", "--split: 'no_such_tensor' is not a tensor this network can be cut at; cut points:")]
-    [InlineData("--readers", "-1", "--readers must lie in [0, 64] (got -1)")]
-    [InlineData("--max-tile", "32", "--max-tile must lie in [64, 16384] (got 32)")]
-    public void Run_BadOption_ExplainsAndExits2(string option, string value, string message)
+    [InlineData("--readers", "-1", "--readers must lie in [0, 64] (got -1; setting BatchFcn:Node:Readers)")]
+    [InlineData("--max-tile", "32", "--max-tile must lie in [64, 16384] (got 32; setting BatchFcn:Scan:MaxAutoTileSize)")]
+    [InlineData("--class", "-2", "--class -2 does not exist")]
+    [InlineData("--class", "1000", "--class 1000 does not exist: the model has 3 classes (0-2)")]
+    public void Run_BadOption_ExplainsAndExits2_BeforeWritingAnything(string option, string value, string message)
+    {
+        using var dir = TestPaths.TempDirectory();
+        var output = dir.File("out");
+        var r = Run("run", "--model", DemoClassifier, "--image", Slide.Value.Slide, "--out", output, option, value);
+        Assert.Equal(CliApp.UserError, r.Code);
+        Assert.Contains(message, r.Err, StringComparison.Ordinal);
+        Assert.True(!Directory.Exists(output) || Directory.GetFileSystemEntries(output).Length == 0, "a refused run wrote " +
+            string.Join(", ", Directory.Exists(output) ? Directory.GetFileSystemEntries(output, "*", SearchOption.AllDirectories) : []));
+    }
+
+    [Theory]
+    [InlineData("--tile", "abc", "--tile takes a whole number (got 'abc')")]
+    [InlineData("--tissue-threshold", "high", "--tissue-threshold takes a number (got 'high')")]
+    [InlineData("--tissue", "sometimes", "sometimes")]
+    public void Run_MalformedValue_SaysWhatTheOptionTakes(string option, string value, string message)
     {
         using var dir = TestPaths.TempDirectory();
         var r = Run("run", "--model", DemoClassifier, "--image", Slide.Value.Slide, "--out", dir.Path, option, value);
-        Assert.Equal(CliApp.UserError, r.Code);
+        Assert.Equal(1, r.Code);
         Assert.Contains(message, r.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.Int32", r.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_BadImage_NamesTheProblemAndLeavesNoOutput()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var truncated = dir.File("cut.tif");
+        File.WriteAllBytes(truncated, File.ReadAllBytes(Slide.Value.Slide).AsSpan(0, 4096).ToArray());
+        var folder = Run("run", "--model", DemoClassifier, "--image", dir.Path, "--out", dir.File("a"));
+        var cut = Run("run", "--model", DemoClassifier, "--image", truncated, "--out", dir.File("b"));
+
+        Assert.Equal(CliApp.UserError, folder.Code);
+        Assert.Contains("is a folder", folder.Err, StringComparison.Ordinal);
+        Assert.Equal(CliApp.UserError, cut.Code);
+        Assert.Contains("truncated or corrupt", cut.Err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("a")) || Directory.Exists(dir.File("b")), "a failed run left an output folder");
+    }
+
+    [Fact]
+    public void Run_ConvertedModelWithoutItsManifest_SaysHowToRegenerateIt()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var fcn = dir.File("demo_fcn.onnx");
+        Assert.Equal(0, Run("convert", DemoClassifier, "-o", fcn, "--patch", "64").Code);
+        File.Delete(dir.File("demo_fcn.json"));
+        var r = Run("run", "--model", fcn, "--image", Slide.Value.Slide, "--out", dir.File("out"));
+        Assert.Equal(CliApp.UserError, r.Code);
+        Assert.Contains("manifest", r.Err, StringComparison.Ordinal);
+        Assert.Contains("batchfcn convert", r.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("--patch", r.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_UnfinishedScanOfTheSameMap_IsResumed_AndAFinishedOneNeedsOverwrite()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var first = Run("run", "--model", DemoClassifier, "--image", Slide.Value.Slide, "--out", dir.Path, "--tile", "300", "--tissue", "off");
+        Assert.True(first.Code == 0, first.Err);
+        var chunks = Directory.GetFiles(dir.File("scores.zarr/0"), "*", SearchOption.AllDirectories).Order().ToList();
+        var bytes = chunks.Select(File.ReadAllBytes).ToList();
+
+        // An interrupted scan: no summary, half its chunks gone.
+        File.Delete(dir.File("summary.json"));
+        foreach (var chunk in chunks.Where((_, i) => i % 2 == 0))
+        {
+            File.Delete(chunk);
+        }
+
+        var resumed = Run("run", "--model", DemoClassifier, "--image", Slide.Value.Slide, "--out", dir.Path, "--tile", "300", "--tissue", "off");
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Contains("Resuming", resumed.Err, StringComparison.Ordinal);
+        Assert.Equal(bytes, chunks.Select(File.ReadAllBytes).ToList());
+
+        var again = Run("run", "--model", DemoClassifier, "--image", Slide.Value.Slide, "--out", dir.Path, "--tile", "300", "--tissue", "off");
+        Assert.Equal(CliApp.UserError, again.Code);
+        Assert.Contains("already holds a finished scan", again.Err, StringComparison.Ordinal);
+        var otherMap = Run("run", "--model", DemoClassifier, "--image", Slide.Value.Slide, "--out", dir.Path, "--tile", "400", "--tissue", "off", "--overwrite");
+        Assert.True(otherMap.Code == 0, otherMap.Err);
     }
 
     [Fact]

@@ -30,7 +30,7 @@ internal sealed class ScanArguments(bool normalization = true)
         Int(command, "--level", "Scan:Level", "Pyramid level to scan (default 0 = full resolution)");
         Number(command, "--mpp", "Scan:MicronsPerPixel", "Scan the level closest to this many microns per pixel (overrides --level)");
         Int(command, "--density", "Scan:Density", "Output density α: a map at stride S/α by shift-and-stitch (default 1)");
-        Text(command, "--backend", "Backend:Backend", "auto (default), cpu or cuda", "auto", "cpu", "cuda");
+        Text(command, "--backend", "Backend:Backend", "auto (default), cpu or cuda");
         Int(command, "--threads", "Backend:Threads", "CPU backend threads (default 0 = the container's CPU limit)");
         Int(command, "--readers", "Node:Readers", "Threads reading and decoding tiles beside inference (default 0 = one per 4 CPUs, 1 to 8)");
         Int(command, "--batch", "Node:BatchSize", "Same-shape tiles per inference call (default 4)");

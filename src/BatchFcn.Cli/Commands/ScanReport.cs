@@ -24,7 +24,7 @@ internal static class ScanReport
             .AddEnvironmentVariables()
             .AddInMemoryCollection(arguments.Configuration(parse));
         builder.Logging.AddProvider(new StderrLoggerProvider(context.Error, bar));
-        builder.Logging.SetMinimumLevel(LogLevel.Debug).AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.SetMinimumLevel(LogLevel.Debug).AddFilter("Microsoft", LogLevel.None); // host start/stop chatter; its failures reach the user as errors
         builder.Services.AddBatchFcnStorage(builder.Configuration).AddBatchFcnScanning(builder.Configuration);
         using var host = builder.Build();
         try
