@@ -23,7 +23,8 @@ public sealed record ScanOptions
     public int TileSize { get; init; }
 
     /// <summary>Largest tile the automatic choice may pick (64 to 16384; memory grows with its square). It also bounds
-    /// every tile job of a cut network, so no job covers much more than this many pixels a side.</summary>
+    /// every job of a cut network (a tile of the rest with its trunk parts) to twice this many pixels a side, so no job
+    /// is a whole slide and background skipping still applies.</summary>
     /// <value>The default is 4096.</value>
     public int MaxAutoTileSize { get; init; } = 4096;
 

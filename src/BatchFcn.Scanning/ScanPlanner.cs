@@ -115,8 +115,8 @@ public static class ScanPlanner
     /// <summary>
     /// Whether and where to cut the network (<see cref="ScanOptions.Split"/>). Each half gets the largest tile whose
     /// working memory matches the whole network's at <see cref="ScanOptions.MaxAutoTileSize"/> (the memory of a network
-    /// grows with its largest map: the rest's maps are strided, so its tiles can be several times larger), at most four
-    /// times that size. "auto" takes the cut with the least planned work (FLOPs of every tile, overlap included) when it
+    /// grows with its largest map: the rest's maps are strided, so its tiles can be several times larger), the trunk's at most four
+    /// times that size and the rest's at most <see cref="MaxJobTiles"/> times (a tile of the rest is one job). "auto" takes the cut with the least planned work (FLOPs of every tile, overlap included) when it
     /// saves at least 5 % over the whole network at <paramref name="wholeCells"/>.
     /// </summary>
     internal static SplitCandidate? ChooseSplit(IReadOnlyList<FcnSplit> splits, ModelManifest manifest, NetworkGeometry geometry,
@@ -164,7 +164,9 @@ public static class ScanPlanner
         var rest = split.Rest.Geometry;
         int ty = trunk.Y.Geometry.Stride, tx = trunk.X.Geometry.Stride;
         int trunkTile = (int)Math.Min(4.0 * maxTile, maxTile * Math.Sqrt(wholeMemory / split.Trunk.MaxMapFloatsPerInputPixel));
-        int restTile = (int)Math.Min(4.0 * maxTile, maxTile * Math.Sqrt(wholeMemory / RestMemory(split)));
+        // One tile of the rest, with its trunk parts, is one job: bounded so a job stays well under a minute on a small
+        // CPU node (ResNet-18, 8192² px: ~20 s on 2 cores) and background skipping still has tiles to skip.
+        int restTile = (int)Math.Min(MaxJobTiles * maxTile, maxTile * Math.Sqrt(wholeMemory / RestMemory(split)));
         int trunkCells = Math.Min(AxisTiler.CellsForInputLength(trunk.Y.Geometry, trunkTile), AxisTiler.CellsForInputLength(trunk.X.Geometry, trunkTile));
         int restCells = Math.Min(AxisTiler.CellsForInputLength(rest.Y.Geometry, restTile / ty), AxisTiler.CellsForInputLength(rest.X.Geometry, restTile / tx));
         long mapHeight = trunk.Y.OutputLength(height), mapWidth = trunk.X.OutputLength(width);
@@ -277,6 +279,10 @@ public static class ScanPlanner
     private static IReadOnlyList<AxisTile> TrunkParts(AxisPath trunk, long imageLength, AxisTile restTile, int trunkCells) =>
         AxisTiler.PlanRange(trunk, imageLength, restTile.InputStart, restTile.InputStart + restTile.InputLength,
             Balance(trunkCells, restTile.InputLength));
+
+    /// <summary>The largest side of one job of a cut network (a tile of the rest and its trunk parts), in units of
+    /// <see cref="ScanOptions.MaxAutoTileSize"/>.</summary>
+    internal const int MaxJobTiles = 2;
 
     /// <summary>Pixels of work one extra tile costs beyond its own (reading set-up, one more network run,
     /// one more chunk): a quarter megapixel.</summary>

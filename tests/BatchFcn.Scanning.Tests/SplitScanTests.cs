@@ -92,6 +92,39 @@ public sealed class SplitScanTests
     }
 
     [Fact]
+    public void Plan_CutNetworkOnALargeSlide_BoundsEveryJob_AndSkipsBackground()
+    {
+        // 12000 x 9000 px, tissue in the left quarter only: a cut ResNet once ran this as one job covering the slide.
+        const int width = 12000, height = 9000;
+        var pixels = new byte[(long)width * height * 3];
+        Array.Fill(pixels, (byte)255);
+        for (long y = 0; y < height; y++)
+        {
+            for (long x = 0; x < width / 4; x++)
+            {
+                pixels[((y * width) + x) * 3 + 1] = 60; // saturated magenta, like stained tissue
+            }
+        }
+
+        var (fcn, manifest) = ScanFixture.Fcn("resnet_gap");
+        using var slide = new InMemoryImageSource("slide", new RgbImage(width, height, pixels));
+        var splits = Splits("resnet_gap");
+        var options = new ScanOptions { Split = splits[splits.Count / 2].Cut };
+        var plan = ScanPlanner.Plan("big", slide, fcn, manifest, options, splits);
+
+        Assert.NotNull(plan.Split);
+        Assert.True(plan.TotalTiles > 1, $"{plan.TotalTiles} job(s)");
+        Assert.True(plan.SkippedTiles > 0, "background skipping did nothing");
+        int bound = (2 * options.MaxAutoTileSize) + manifest.GeometryX.ReceptiveField;
+        foreach (var tile in plan.Tiles)
+        {
+            long spanX = tile.Parts!.Max(p => p.X + p.Width) - tile.Parts!.Min(p => p.X);
+            long spanY = tile.Parts!.Max(p => p.Y + p.Height) - tile.Parts!.Min(p => p.Y);
+            Assert.True(spanX <= bound && spanY <= bound, $"a job spans {spanX}x{spanY} px, more than {bound}");
+        }
+    }
+
+    [Fact]
     public void Auto_CutsAWidePaddedNetwork_AndNotTheSmallPaddingFreeOne()
     {
         var (fcn, manifest) = ScanFixture.Fcn("resnet_gap");
