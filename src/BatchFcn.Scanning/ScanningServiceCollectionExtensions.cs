@@ -21,10 +21,11 @@ public static class ScanningServiceCollectionExtensions
     public static IServiceCollection AddBatchFcnScanning(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        Bind<ScanOptions>(services, configuration, "Scan");
-        Bind<OutputOptions>(services, configuration, "Output");
-        Bind<NodeOptions>(services, configuration, "Node");
-        Bind<BackendOptions>(services, configuration, "Backend");
+        // Spelled out per type: the binding generator (less start-up JIT than reflection) needs concrete calls.
+        services.AddOptions<ScanOptions>().Bind(configuration.GetSection($"{Section}:Scan"), Strict).ValidateOnStart();
+        services.AddOptions<OutputOptions>().Bind(configuration.GetSection($"{Section}:Output"), Strict).ValidateOnStart();
+        services.AddOptions<NodeOptions>().Bind(configuration.GetSection($"{Section}:Node"), Strict).ValidateOnStart();
+        services.AddOptions<BackendOptions>().Bind(configuration.GetSection($"{Section}:Backend"), Strict).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ScanOptions>, ScanOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OutputOptions>, ScanOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NodeOptions>, NodeOptionsValidator>());
@@ -50,11 +51,6 @@ public static class ScanningServiceCollectionExtensions
         return services;
     }
 
-    private static void Bind<T>(IServiceCollection services, IConfiguration configuration, string name)
-        where T : class
-    {
-        services.AddOptions<T>()
-            .Bind(configuration.GetSection($"{Section}:{name}"), o => o.ErrorOnUnknownConfiguration = true)
-            .ValidateOnStart();
-    }
+    /// <summary>A key no option has is an error, not silently ignored (a misspelt setting would otherwise do nothing).</summary>
+    private static void Strict(BinderOptions options) => options.ErrorOnUnknownConfiguration = true;
 }
