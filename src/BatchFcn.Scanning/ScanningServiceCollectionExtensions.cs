@@ -21,7 +21,6 @@ public static class ScanningServiceCollectionExtensions
     public static IServiceCollection AddBatchFcnScanning(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        // Spelled out per type: the binding generator (less start-up JIT than reflection) needs concrete calls.
         services.AddOptions<ScanOptions>().Bind(configuration.GetSection($"{Section}:Scan"), Strict).ValidateOnStart();
         services.AddOptions<OutputOptions>().Bind(configuration.GetSection($"{Section}:Output"), Strict).ValidateOnStart();
         services.AddOptions<NodeOptions>().Bind(configuration.GetSection($"{Section}:Node"), Strict).ValidateOnStart();
