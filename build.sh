@@ -7,8 +7,9 @@
 #   ./build.sh clean   remove build outputs
 #
 # The test command sets up what the tests need itself (libvips from Debian, with OpenSlide, for the
-# imaging and scanning tests; Debian's python3-zarr, to read the score maps as users do), so it runs on a
-# fresh machine with only the .NET SDK.
+# imaging and scanning tests; Debian's python3-zarr, to read the score maps as users do; Azurite 3.37 from npm
+# into .tools/azurite, with Debian's nodejs and npm if node is missing, started in memory on free ports for the
+# Azure store tests), so it runs on a fresh machine with only the .NET SDK.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
@@ -26,6 +27,9 @@ run_tests() {
   ensure_libvips
   ensure_python_zarr
   build
+  # Azurite for the Azure store tests (blob; table for what comes next), stopped on exit, also when tests fail.
+  trap stop_azurite EXIT
+  start_azurite "$root/.tools" "$root/artifacts/azurite.log"
   rm -rf "$results"
   mkdir -p "$results"
   echo "==> dotnet test"

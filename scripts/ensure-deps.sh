@@ -1,7 +1,7 @@
 # Sourced by ./batchfcn and ./build.sh: installs what BatchFcn needs beyond the .NET SDK, once.
 # Debian/Ubuntu only; as root, or through sudo. Other systems: install libvips 8.14+ with OpenSlide.
 
-# apt_install PACKAGE WHY: installs a Debian package as root or through sudo, or says how to.
+# apt_install "PACKAGE..." WHY: installs Debian packages as root or through sudo, or says how to.
 apt_install() {
   echo "==> installing $1 (Debian) $2" >&2
   local sudo=""
@@ -11,8 +11,10 @@ apt_install() {
       return 1
     fi
   fi
-  $sudo apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$1" >&2
+  # shellcheck disable=SC2086 # $1 may name several packages
+  $sudo apt-get -o DPkg::Lock::Timeout=300 update -qq >&2
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends $1 >&2
 }
 
 ensure_libvips() {
@@ -30,4 +32,97 @@ ensure_python_zarr() {
     return 0
   fi
   apt_install python3-zarr "for the interoperability tests"
+}
+
+# Azurite, the Azure Storage emulator, for the Azure store tests: installed from npm into .tools/azurite.
+AZURITE_VERSION=3.37.0
+
+ensure_node() {
+  if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+    return 0
+  fi
+  apt_install "nodejs npm" "to install Azurite (the Azure Storage emulator) for the tests"
+}
+
+# ensure_azurite TOOLS: installs Azurite $AZURITE_VERSION under TOOLS/azurite unless it is there.
+# (npm warns EBADENGINE on Node < 22 but installs; the blob service was checked on Node 20. Debian 12 ships Node 18,
+# where it has not been tried.)
+ensure_azurite() {
+  local dir="$1/azurite"
+  if [[ -x "$dir/node_modules/.bin/azurite" ]] &&
+    grep -q "\"version\": \"$AZURITE_VERSION\"" "$dir/node_modules/azurite/package.json" 2>/dev/null; then
+    return 0
+  fi
+  ensure_node
+  echo "==> installing Azurite $AZURITE_VERSION from npm into $dir" >&2
+  mkdir -p "$dir"
+  npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "azurite@$AZURITE_VERSION" >&2
+}
+
+# A TCP port on 127.0.0.1 that nothing answers on now (random, so tests on one machine rarely collide;
+# start_azurite tries again if Azurite still finds it taken).
+free_port() {
+  local port
+  while true; do
+    port=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return 0
+    fi
+  done
+}
+
+# Whether an HTTP server answers on 127.0.0.1:PORT (any status: Azurite answers 403 to an unsigned request).
+http_answers() {
+  local line
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+    printf 'GET /devstoreaccount1?comp=list HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+    IFS= read -r -t 5 line <&3 && [[ "$line" == HTTP/* ]]
+  ) 2>/dev/null
+}
+
+AZURITE_PID=""
+
+# start_azurite TOOLS LOG: starts Azurite's blob, queue and table services in memory on free ports, waits until
+# they answer and exports BATCHFCN_TEST_AZURE_STORAGE (the connection string the tests read). Stop it with
+# stop_azurite (build.sh does so in an EXIT trap, so also when tests fail).
+start_azurite() {
+  local tools="$1" log="$2" attempt blob queue table waited
+  ensure_azurite "$tools"
+  mkdir -p "$(dirname "$log")"
+  for attempt in 1 2 3 4 5; do
+    blob="$(free_port)"; queue="$(free_port)"; table="$(free_port)"
+    # --inMemoryPersistence: nothing on disk (it cannot be combined with --location); --skipApiVersionCheck:
+    # Azure.Storage.Blobs 12.30 sends an API version newer than Azurite 3.37 knows.
+    "$tools/azurite/node_modules/.bin/azurite" \
+      --blobHost 127.0.0.1 --blobPort "$blob" --queueHost 127.0.0.1 --queuePort "$queue" \
+      --tableHost 127.0.0.1 --tablePort "$table" \
+      --inMemoryPersistence --loose --skipApiVersionCheck --disableTelemetry --silent >"$log" 2>&1 &
+    AZURITE_PID=$!
+    for ((waited = 0; waited < 300; waited++)); do
+      if ! kill -0 "$AZURITE_PID" 2>/dev/null; then
+        break # exited: most likely a port was taken meanwhile; try other ports
+      fi
+      if http_answers "$blob" && http_answers "$table"; then
+        local key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+        export BATCHFCN_TEST_AZURE_STORAGE="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:$blob/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue/devstoreaccount1;TableEndpoint=http://127.0.0.1:$table/devstoreaccount1;"
+        echo "==> Azurite $AZURITE_VERSION (pid $AZURITE_PID): blob 127.0.0.1:$blob, table 127.0.0.1:$table, in memory" >&2
+        return 0
+      fi
+      sleep 0.1
+    done
+    echo "Azurite did not start (attempt $attempt); its log:" >&2
+    sed 's/^/    /' "$log" >&2 || true
+    stop_azurite
+  done
+  return 1
+}
+
+stop_azurite() {
+  if [[ -n "$AZURITE_PID" ]]; then
+    kill "$AZURITE_PID" 2>/dev/null || true
+    wait "$AZURITE_PID" 2>/dev/null || true
+    AZURITE_PID=""
+  fi
 }

@@ -4,43 +4,19 @@ using BatchFcn.Testing;
 
 namespace BatchFcn.Storage.Tests;
 
+/// <summary>What only the local store does; the shared behaviour is in <see cref="LocalDirectoryStoreContractTests"/>.</summary>
 public sealed class LocalDirectoryStoreTests
 {
     [Fact]
-    public async Task WriteReadListExists_RoundTrip()
+    public async Task Write_Replace_LeavesNoTemporaryFiles()
     {
         using var dir = TestPaths.TempDirectory();
         var store = new LocalDirectoryStore(dir.Path);
         await store.WriteAsync("a/b/c", new byte[] { 1, 2, 3 });
         await store.WriteAsync("a/b/c", new byte[] { 4 });
-        await store.WriteAsync("a/d", new byte[] { 5 });
-        Assert.Equal([4], await store.ReadAsync("a/b/c"));
-        Assert.True(await store.ExistsAsync("a/d"));
-        Assert.False(await store.ExistsAsync("a/x"));
-        Assert.Equal(["a/b/c", "a/d"], await store.ListAsync("a/").ToListAsync());
+        await store.TryCreateAsync("a/b/c", new byte[] { 5 });
+        Assert.Equal([4], File.ReadAllBytes(Path.Combine(dir.Path, "a", "b", "c")));
         Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp-*", SearchOption.AllDirectories));
-    }
-
-    [Fact]
-    public async Task ReadInto_ReusedBuffer_ReturnsLengthAndRefusesTooSmall()
-    {
-        using var dir = TestPaths.TempDirectory();
-        var store = new LocalDirectoryStore(dir.Path);
-        await store.WriteAsync("k", new byte[] { 9, 8, 7 });
-        var buffer = new byte[] { 1, 1, 1, 1, 1 };
-        Assert.Equal(3, await store.ReadAsync("k", buffer));
-        Assert.Equal(new byte[] { 9, 8, 7, 1, 1 }, buffer);
-        await Assert.ThrowsAsync<ArgumentException>(() => store.ReadAsync("k", new byte[2]));
-        var e = await Assert.ThrowsAsync<BlobNotFoundException>(() => store.ReadAsync("missing", buffer));
-        Assert.Equal("missing", e.Key);
-    }
-
-    [Fact]
-    public async Task Read_Missing_ThrowsBlobNotFoundNamingTheKey()
-    {
-        using var dir = TestPaths.TempDirectory();
-        var e = await Assert.ThrowsAsync<BlobNotFoundException>(() => new LocalDirectoryStore(dir.Path).ReadAsync("no/such"));
-        Assert.Equal("no/such", e.Key);
     }
 
     [Fact]

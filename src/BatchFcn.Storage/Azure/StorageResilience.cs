@@ -61,6 +61,9 @@ internal static class StorageResilience
         OperationCanceledException => !callerToken.IsCancellationRequested, // TaskCanceledException included
         RequestFailedException failed => failed.Status is 0 or 408 or 429 or 500 or 502 or 503 or 504,
         HttpRequestException or IOException or TimeoutException or TimeoutRejectedException => true,
+        // The SDK's download stream, after resuming a cut body a few times itself, gives up with "Retry failed
+        // after N tries" holding each try's IOException.
+        AggregateException all => all.InnerExceptions.Count > 0 && all.InnerExceptions.All(e => IsTransient(e, callerToken)),
         _ => false,
     };
 
@@ -68,6 +71,7 @@ internal static class StorageResilience
     {
         null => "no exception",
         RequestFailedException failed => $"{nameof(RequestFailedException)} {failed.Status} {failed.ErrorCode}",
+        AggregateException { InnerExceptions.Count: > 0 } all => $"{all.InnerExceptions.Count} tries, the last {Summarise(all.InnerExceptions[^1])}",
         _ => exception.GetType().Name,
     };
 }
