@@ -73,7 +73,9 @@ public sealed class BlobStoreResolver
         var parsed = BlobAddress.Parse(address);
         if (!parsed.IsAzure)
         {
-            return new LocalDirectoryStore(parsed.Path);
+            return File.Exists(parsed.Path)
+                ? throw new FormatException($"'{address}' is a file; give a folder (it is created when missing)")
+                : new LocalDirectoryStore(parsed.Path);
         }
 
         var store = ContainerStore(parsed);

@@ -164,6 +164,17 @@ public sealed class ScanCommandTests
     }
 
     [Fact]
+    public void Run_OutputIsAFile_SaysSo()
+    {
+        using var dir = TestPaths.TempDirectory();
+        File.WriteAllText(dir.File("taken"), "x");
+        var r = Run("run", "--model", DemoClassifier, "--image", Slide.Value.Slide, "--out", dir.File("taken"));
+        Assert.Equal(CliApp.UserError, r.Code);
+        Assert.Contains("is a file; give a folder", r.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("already exists", r.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Run_ConvertedModelWithoutItsManifest_SaysHowToRegenerateIt()
     {
         using var dir = TestPaths.TempDirectory();
