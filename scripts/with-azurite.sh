@@ -8,6 +8,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=scripts/ensure-deps.sh
 source "$root/scripts/ensure-deps.sh"
 [[ $# -gt 0 ]] || { echo "usage: scripts/with-azurite.sh COMMAND [ARGS...]" >&2; exit 2; }
+ensure_libvips # the benchmarks and imaging tests run under it read slides
 trap stop_azurite EXIT
 start_azurite "$root/.tools" "$root/artifacts/azurite.log"
 "$@"

@@ -9,6 +9,7 @@ return args switch
         content: rest.Length > 2 ? rest[2] : "noise"),
     ["memory", var model, .. var sizes] when sizes.Length > 0 => MemoryBenchmark.Run(model, [.. sizes.Select(Int)]),
     ["read", var size, var region, .. var rest] => ReadBenchmark.Run(Int(size), Int(region), rest.Length > 0 ? rest[0] : "tissue", rounds: 3),
+    ["blob-read", var size, var region, .. var rest] => await BlobReadBenchmark.RunAsync(Int(size), Int(region), rest.Length > 0 ? rest[0] : "tissue", rounds: 3),
     ["scan-one", var model, var slide, var output] => await MemoryBenchmark.ScanOneAsync(model, slide, output),
     _ => Usage(),
 };
@@ -25,6 +26,8 @@ static int Usage()
                                                     (1) crops vs (2) whole-region FCN vs (3) run pipeline
           memory CLASSIFIER.onnx SIZE [SIZE ...]    peak memory of whole scans as the slide grows
           read SIZE REGION [CONTENT]                decoding rate of a tiled JPEG TIFF, libvips on 1 thread vs its default
+          blob-read SIZE REGION [CONTENT]           the same TIFF from a blob container vs the local file (1 and 4 readers, +10 ms/request),
+                                                    and per-chunk storage overhead; run under scripts/with-azurite.sh
         """);
     return 2;
 }

@@ -15,13 +15,7 @@ internal static class ReadBenchmark
     {
         using var work = new TempFolder();
         var tiff = Path.Combine(work.Path, "read.tif");
-        using (var texture = content == "noise" ? NoiseTexture() : SyntheticSlide.Texture(SyntheticSlide.TextureRecipe.Tissue, seed: 2))
-        {
-            int copies = (size + texture.Width - 1) / texture.Width;
-            using var tiled = texture.Replicate(copies, copies);
-            using var image = tiled.Crop(0, 0, size, size);
-            image.Tiffsave(tiff, compression: Enums.ForeignTiffCompression.Jpeg, q: 90, tile: true, tileWidth: 256, tileHeight: 256, pyramid: true, bigtiff: true);
-        }
+        WriteSlide(tiff, size, content);
 
         int defaultThreads = NetVips.NetVips.Concurrency;
         var buffer = new byte[(long)region * region * 3];
@@ -58,6 +52,16 @@ internal static class ReadBenchmark
         }
 
         return 0;
+    }
+
+    /// <summary>Writes a size² tiled (256²) JPEG q90 pyramidal BigTIFF of tissue texture or noise.</summary>
+    internal static void WriteSlide(string path, int size, string content)
+    {
+        using var texture = content == "noise" ? NoiseTexture() : SyntheticSlide.Texture(SyntheticSlide.TextureRecipe.Tissue, seed: 2);
+        int copies = (size + texture.Width - 1) / texture.Width;
+        using var tiled = texture.Replicate(copies, copies);
+        using var image = tiled.Crop(0, 0, size, size);
+        image.Tiffsave(path, compression: Enums.ForeignTiffCompression.Jpeg, q: 90, tile: true, tileWidth: 256, tileHeight: 256, pyramid: true, bigtiff: true);
     }
 
     private static Image NoiseTexture()

@@ -6,7 +6,10 @@ namespace BatchFcn.Imaging;
 /// The bytes of one blob, fetched by explicit range reads in aligned blocks and kept in a small LRU shared by every
 /// reader of the image. libtiff seeks constantly (directories, tile offsets, then the tiles themselves), so a
 /// buffered sequential stream would re-download on every jump; whole aligned blocks fetch little more than the
-/// tiles read, and neighbouring tiles share them. Thread-safe; two readers missing the same block fetch it once.
+/// tiles read, and neighbouring tiles share them. A miss that runs on from the two blocks before also starts
+/// fetching the next few blocks in the background, so the download of what a region read needs next overlaps the decoding of what it has (a tiled
+/// TIFF stores a row of tiles contiguously, and a scan reads regions left to right). Thread-safe; two readers
+/// missing the same block fetch it once.
 /// </summary>
 internal sealed class BlobBlockCache
 {
@@ -14,21 +17,27 @@ internal sealed class BlobBlockCache
     private readonly string key;
     private readonly int blockSize;
     private readonly int capacity;
+    private readonly int readAhead;
     private readonly Lock gate = new();
-    private readonly Dictionary<long, LinkedListNode<(long Index, Lazy<byte[]> Block)>> blocks = [];
-    private readonly LinkedList<(long Index, Lazy<byte[]> Block)> recent = new();
+    private readonly Dictionary<long, LinkedListNode<(long Index, Task<byte[]> Block)>> blocks = [];
+    private readonly LinkedList<(long Index, Task<byte[]> Block)> recent = new();
     private long fetched;
     private long requests;
 
-    public BlobBlockCache(IBlobStore store, string key, long length, int blockSize = 1 << 20, long capacityBytes = 32L << 20)
+    /// <summary>A cache over <paramref name="length"/> bytes of <paramref name="key"/> in <paramref name="store"/>, in
+    /// blocks of <paramref name="blockSize"/> bytes, holding up to <paramref name="capacityBytes"/>; a miss also starts
+    /// fetching the next <paramref name="readAhead"/> blocks (0: none).</summary>
+    public BlobBlockCache(IBlobStore store, string key, long length, int blockSize = 1 << 20, long capacityBytes = 32L << 20, int readAhead = 2)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 4096);
+        ArgumentOutOfRangeException.ThrowIfNegative(readAhead);
         this.store = store;
         this.key = key;
         Length = length;
         this.blockSize = blockSize;
-        capacity = (int)Math.Max(2, capacityBytes / blockSize);
+        capacity = (int)Math.Max(2 + 2 * readAhead, capacityBytes / blockSize);
+        this.readAhead = readAhead;
     }
 
     /// <summary>The blob's size in bytes.</summary>
@@ -65,30 +74,27 @@ internal sealed class BlobBlockCache
 
     private byte[] Block(long index)
     {
-        Lazy<byte[]> entry;
+        Task<byte[]> entry;
         lock (gate)
         {
-            if (blocks.TryGetValue(index, out var node))
+            // Read ahead only when reading runs on from the blocks before (tile data), not on the scattered
+            // small reads of opening (directories, tile offsets), where it would fetch megabytes never used.
+            bool runsOn = index > 1 && blocks.ContainsKey(index - 1) && blocks.ContainsKey(index - 2);
+            entry = Entry(index, out bool missed);
+            if (missed && runsOn)
             {
-                recent.Remove(node);
-                recent.AddFirst(node);
-                entry = node.Value.Block;
-            }
-            else
-            {
-                entry = new Lazy<byte[]>(() => Fetch(index), LazyThreadSafetyMode.ExecutionAndPublication);
-                blocks[index] = recent.AddFirst((index, entry));
-                while (recent.Count > capacity)
+                long last = Math.Min(index + readAhead, (Length - 1) / blockSize);
+                for (long next = index + 1; next <= last; next++)
                 {
-                    blocks.Remove(recent.Last!.Value.Index);
-                    recent.RemoveLast();
+                    Entry(next, out _);
                 }
             }
         }
 
         try
         {
-            return entry.Value;
+            // libvips calls back synchronously on its own thread; the store is async.
+            return entry.GetAwaiter().GetResult();
         }
         catch
         {
@@ -106,12 +112,45 @@ internal sealed class BlobBlockCache
         }
     }
 
-    private byte[] Fetch(long index)
+    /// <summary>The cached or started fetch of a block, made most recent; called under the lock.</summary>
+    private Task<byte[]> Entry(long index, out bool missed)
     {
+        if (blocks.TryGetValue(index, out var node) && node.Value.Block.IsFaulted)
+        {
+            // A read-ahead that failed (after the store's own retries) is tried again on demand.
+            blocks.Remove(index);
+            recent.Remove(node);
+        }
+        else if (node is not null)
+        {
+            recent.Remove(node);
+            recent.AddFirst(node);
+            missed = false;
+            return node.Value.Block;
+        }
+
+        var fetch = FetchAsync(index);
+        // A read-ahead that fails and is evicted unread must not surface as an unobserved exception.
+        _ = fetch.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+        blocks[index] = recent.AddFirst((index, fetch));
+        while (recent.Count > capacity)
+        {
+            blocks.Remove(recent.Last!.Value.Index);
+            recent.RemoveLast();
+        }
+
+        missed = true;
+        return fetch;
+    }
+
+    private async Task<byte[]> FetchAsync(long index)
+    {
+        // Off the caller's thread at once: the caller holds the lock and the SDK does work before its first await.
+        await Task.Yield();
         long start = index * blockSize;
         var block = new byte[(int)Math.Min(blockSize, Length - start)];
-        // libvips calls back synchronously on its own thread; the store is async.
-        int read = store.ReadRangeAsync(key, start, block).GetAwaiter().GetResult();
+        int read = await store.ReadRangeAsync(key, start, block).ConfigureAwait(false);
         if (read != block.Length)
         {
             throw new IOException($"{store.Describe(key)} ended at {start + read} bytes; it held {Length} when opened (changed while being read?)");
