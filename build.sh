@@ -9,7 +9,8 @@
 # The test command sets up what the tests need itself (libvips from Debian, with OpenSlide, for the
 # imaging and scanning tests; Debian's python3-zarr, to read the score maps as users do; Azurite 3.37 from npm
 # into .tools/azurite, with Debian's nodejs and npm if node is missing, started in memory on free ports for the
-# Azure store tests), so it runs on a fresh machine with only the .NET SDK.
+# Azure store tests; Debian's rabbitmq-server, a node of its own started on free loopback ports for the distributed
+# worker tests), so it runs on a fresh machine with only the .NET SDK.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
@@ -27,9 +28,10 @@ run_tests() {
   ensure_libvips
   ensure_python_zarr
   build
-  # Azurite for the Azure store tests (blob; table for what comes next), stopped on exit, also when tests fail.
-  trap stop_azurite EXIT
+  # Azurite for the Azure store tests and RabbitMQ for the distributed ones, stopped on exit, also when tests fail.
+  trap 'stop_rabbitmq; stop_azurite' EXIT
   start_azurite "$root/.tools" "$root/artifacts/azurite.log"
+  start_rabbitmq "$root/artifacts"
   rm -rf "$results"
   mkdir -p "$results"
   echo "==> dotnet test"

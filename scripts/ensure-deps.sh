@@ -126,3 +126,78 @@ stop_azurite() {
     AZURITE_PID=""
   fi
 }
+
+# RabbitMQ, for the distributed tests: Debian's rabbitmq-server (it does not start itself on install).
+ensure_rabbitmq() {
+  if [[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]]; then
+    return 0
+  fi
+  apt_install rabbitmq-server "(the message broker) for the distributed worker tests"
+}
+
+RABBITMQ_DIR=""
+RABBITMQ_NODE=""
+
+# rabbitmq_ctl ARGS...: rabbitmqctl against the node start_rabbitmq started.
+rabbitmq_ctl() {
+  RABBITMQ_CONF_ENV_FILE="$RABBITMQ_DIR/rabbitmq-env.conf" HOME="$RABBITMQ_DIR" \
+    /usr/lib/rabbitmq/bin/rabbitmqctl -n "$RABBITMQ_NODE" "$@"
+}
+
+# start_rabbitmq DIR: starts a RabbitMQ node of its own (own node name, data and log folders under DIR, every listener
+# on 127.0.0.1 on free ports, management API for queue depths), as the current user, waits until it is ready and
+# exports BATCHFCN_TEST_RABBITMQ (amqp://guest:guest@127.0.0.1:PORT/) and BATCHFCN_TEST_RABBITMQ_MANAGEMENT
+# (http://127.0.0.1:PORT). Stop it with stop_rabbitmq.
+start_rabbitmq() {
+  local dir="$1" amqp management dist waited
+  ensure_rabbitmq
+  amqp="$(free_port)"; management="$(free_port)"; dist="$(free_port)"
+  RABBITMQ_DIR="$dir/rabbitmq-$amqp"
+  RABBITMQ_NODE="batchfcn-$amqp@localhost"
+  rm -rf "$RABBITMQ_DIR"
+  mkdir -p "$RABBITMQ_DIR/mnesia" "$RABBITMQ_DIR/log"
+  # The guest user may log in over loopback only (RabbitMQ's default), which is all the tests need.
+  cat >"$RABBITMQ_DIR/rabbitmq.conf" <<CONF
+listeners.tcp.default = 127.0.0.1:$amqp
+management.tcp.ip = 127.0.0.1
+management.tcp.port = $management
+collect_statistics_interval = 1000
+CONF
+  echo "[rabbitmq_management]." >"$RABBITMQ_DIR/enabled_plugins"
+  cat >"$RABBITMQ_DIR/rabbitmq-env.conf" <<CONF
+NODENAME=$RABBITMQ_NODE
+NODE_IP_ADDRESS=127.0.0.1
+NODE_PORT=$amqp
+DIST_PORT=$dist
+CONFIG_FILE=$RABBITMQ_DIR/rabbitmq.conf
+ENABLED_PLUGINS_FILE=$RABBITMQ_DIR/enabled_plugins
+MNESIA_BASE=$RABBITMQ_DIR/mnesia
+LOG_BASE=$RABBITMQ_DIR/log
+SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+CTL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+CONF
+  export ERL_EPMD_ADDRESS=127.0.0.1
+  RABBITMQ_CONF_ENV_FILE="$RABBITMQ_DIR/rabbitmq-env.conf" HOME="$RABBITMQ_DIR" \
+    /usr/lib/rabbitmq/bin/rabbitmq-server -detached >"$RABBITMQ_DIR/log/startup.log" 2>&1
+  # await_startup fails at once while the node has not registered with epmd yet: poll for it first.
+  for ((waited = 0; waited < 120; waited++)); do
+    rabbitmq_ctl -q status >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  if ! rabbitmq_ctl await_startup --timeout 60 >/dev/null 2>&1; then
+    echo "RabbitMQ did not start; its log:" >&2
+    tail -40 "$RABBITMQ_DIR"/log/*.log >&2 || true
+    return 1
+  fi
+  export BATCHFCN_TEST_RABBITMQ="amqp://guest:guest@127.0.0.1:$amqp/"
+  export BATCHFCN_TEST_RABBITMQ_MANAGEMENT="http://127.0.0.1:$management"
+  echo "==> RabbitMQ ($RABBITMQ_NODE): amqp 127.0.0.1:$amqp, management 127.0.0.1:$management" >&2
+}
+
+stop_rabbitmq() {
+  if [[ -n "$RABBITMQ_NODE" ]]; then
+    rabbitmq_ctl -q stop >/dev/null 2>&1 || true
+    rm -rf "$RABBITMQ_DIR"
+    RABBITMQ_NODE=""
+  fi
+}

@@ -22,6 +22,10 @@ public static class CliApp
         root.Subcommands.Add(RunCommand.Create(context));
         root.Subcommands.Add(DemoCommand.Create(context));
         root.Subcommands.Add(InfoCommand.Create(context));
+        root.Subcommands.Add(WorkerCommand.Create(context));
+        root.Subcommands.Add(SubmitCommand.Create(context));
+        root.Subcommands.Add(StatusCommand.Create(context));
+        root.Subcommands.Add(CancelCommand.Create(context));
         var config = new InvocationConfiguration { Output = stdout, Error = stderr };
         return root.Parse(args).Invoke(config);
     }

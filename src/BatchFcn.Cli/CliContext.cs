@@ -37,7 +37,7 @@ public sealed class CliContext(TextWriter stdout, TextWriter stderr)
 
     private static bool IsUserError(Exception e) =>
         e is ConversionException or ScanException or ImageReadException or IOException or UnauthorizedAccessException or ArgumentException
-            or BackendUnavailableException or Microsoft.Extensions.Options.OptionsValidationException or Storage.BlobNotFoundException;
+            or BackendUnavailableException or Microsoft.Extensions.Options.OptionsValidationException or Storage.BlobNotFoundException or FormatException;
 
     /// <summary>Runs a command body; errors a user can cause print one line and return <see cref="CliApp.UserError"/>.</summary>
     public int Guard(Func<int> body)

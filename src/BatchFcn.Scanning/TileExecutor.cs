@@ -61,6 +61,10 @@ public sealed class TileExecutor
 
     public StageTimings Timings { get; } = new();
 
+    /// <summary>Called once per tile that arrived, when its chunk is in the store (written here, found there, or
+    /// written by another writer meanwhile): what a queue consumer waits for before it acknowledges the job.</summary>
+    public Action<TileTask>? TileDone { get; init; }
+
     /// <summary>Tiles whose chunk this executor wrote.</summary>
     public int ChunksWritten => Volatile.Read(ref written);
 
@@ -173,6 +177,7 @@ public sealed class TileExecutor
                     {
                         Interlocked.Increment(ref found);
                         tracker.Found(tile);
+                        TileDone?.Invoke(tile);
                         continue;
                     }
 
@@ -334,6 +339,7 @@ public sealed class TileExecutor
                 Timings.AddWrite(Stopwatch.GetTimestamp() - start);
                 chunkPool.Return(state.Chunk);
                 tracker.Written();
+                TileDone?.Invoke(tile);
             }
 
             outputPool.Return(result.Output.Values);

@@ -20,6 +20,8 @@ public sealed class ServiceTestCase : XunitTestCase
     protected override string GetSkipReason(IAttributeInfo factAttribute)
     {
         bool needsAzurite = TestMethod.TestClass.Class.GetCustomAttributes(typeof(RequiresAzuriteAttribute)).Any();
-        return (needsAzurite ? TestServices.AzureSkipReason() : null) ?? base.GetSkipReason(factAttribute);
+        bool needsRabbitMq = TestMethod.TestClass.Class.GetCustomAttributes(typeof(RequiresRabbitMqAttribute)).Any();
+        return (needsAzurite ? TestServices.AzureSkipReason() : null) ?? (needsRabbitMq ? TestServices.RabbitMqSkipReason() : null)
+            ?? base.GetSkipReason(factAttribute);
     }
 }

@@ -31,4 +31,29 @@ public static class TestServices
             ? value
             : throw new InvalidOperationException(
                 $"{AzureStorageVariable} is not set: Azure tests need Azurite; run them with ./build.sh test, which starts it");
+
+    /// <summary>The variable holding the test broker's address (amqp://guest:guest@127.0.0.1:PORT/).</summary>
+    public const string RabbitMqVariable = "BATCHFCN_TEST_RABBITMQ";
+
+    /// <summary>The variable holding the test broker's management API (http://127.0.0.1:PORT, user guest).</summary>
+    public const string RabbitMqManagementVariable = "BATCHFCN_TEST_RABBITMQ_MANAGEMENT";
+
+    /// <summary>Why RabbitMQ tests are skipped, or <see langword="null"/> when they are to run.</summary>
+    public static string? RabbitMqSkipReason() =>
+        !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(RabbitMqVariable)) || IsCi
+            ? null
+            : $"needs RabbitMQ: run ./build.sh test, which starts it and sets {RabbitMqVariable} (under CI=true this test fails instead)";
+
+    /// <summary>The test broker's address.</summary>
+    /// <exception cref="InvalidOperationException">It is not set (a CI run without RabbitMQ).</exception>
+    public static string RabbitMqAddress() =>
+        Environment.GetEnvironmentVariable(RabbitMqVariable) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"{RabbitMqVariable} is not set: these tests need RabbitMQ; run them with ./build.sh test, which starts it");
+
+    /// <summary>The test broker's management API.</summary>
+    public static Uri RabbitMqManagement() =>
+        new(Environment.GetEnvironmentVariable(RabbitMqManagementVariable) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"{RabbitMqManagementVariable} is not set; run the tests with ./build.sh test"));
 }

@@ -1,0 +1,81 @@
+using System.CommandLine;
+using BatchFcn.Distributed;
+using BatchFcn.Scanning;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace BatchFcn.Cli.Commands;
+
+/// <summary>The generic host of the distributed commands (<c>worker</c>, <c>submit</c>, <c>status</c>, <c>cancel</c>):
+/// configuration from <c>appsettings.json</c>, <c>BatchFcn__…</c> environment variables and the command line, the broker
+/// from <c>--rabbitmq</c> or <c>BATCHFCN_RABBITMQ</c>, the storage account from <c>--storage</c> or <c>BATCHFCN_STORAGE</c>.</summary>
+internal static class DistributedHost
+{
+    public static Option<string> RabbitMq() => new("--rabbitmq")
+    {
+        Description = $"RabbitMQ broker, amqp://user:password@host:5672/vhost (default: the {RabbitMqAddress.Variable} environment variable); the password is never printed",
+    };
+
+    public static Option<string> Storage() => new("--storage")
+    {
+        Description = "Azure Storage connection string for az:// addresses (default: the BATCHFCN_STORAGE environment variable); never printed",
+    };
+
+    /// <summary>Builds and starts the host; options are validated and the bus connected before this returns.</summary>
+    public static async Task<IHost> StartAsync(CliContext context, string? rabbitmq, Dictionary<string, string?> settings, bool worker,
+        CancellationToken token)
+    {
+        var broker = RabbitMqAddress.FromOptionOrEnvironment(rabbitmq);
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration
+            .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
+            .AddEnvironmentVariables()
+            .AddInMemoryCollection(settings);
+        if (worker)
+        {
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                o.UseUtcTimestamp = true;
+            });
+            builder.Logging.SetMinimumLevel(LogLevel.Information).AddFilter("MassTransit", LogLevel.Warning).AddFilter("Microsoft", LogLevel.Warning);
+        }
+        else
+        {
+            builder.Logging.AddProvider(new StderrLoggerProvider(context.Error, null));
+            builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Microsoft", LogLevel.None).AddFilter("MassTransit", LogLevel.Error);
+        }
+
+        builder.Services.AddBatchFcnDistributed(builder.Configuration, broker, worker);
+        var host = builder.Build();
+        try
+        {
+            await host.StartAsync(token).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException e)
+        {
+            host.Dispose();
+            throw new ScanException($"configuration: {e.Message}", e);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && e.GetType().Namespace?.StartsWith("MassTransit", StringComparison.Ordinal) == true
+            || e is TimeoutException)
+        {
+            host.Dispose();
+            throw new ScanException($"cannot connect to RabbitMQ at {broker}: {e.Message}", e);
+        }
+
+        return host;
+    }
+
+    /// <summary>The configuration key for the storage connection string, when given.</summary>
+    public static void AddStorage(Dictionary<string, string?> settings, ParseResult parse, Option<string> storage)
+    {
+        if (parse.GetValue(storage) is { } connection)
+        {
+            settings[$"{ScanningServiceCollectionExtensions.Section}:Storage:ConnectionString"] = connection;
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using BatchFcn.Distributed;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BatchFcn.Cli.Commands;
+
+/// <summary><c>batchfcn status [scan-id …]</c>: each scan's state, tiles done/total, failure reason and output.</summary>
+internal static class StatusCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var ids = new Argument<string[]>("scan-id") { Description = "Scans to show (default: all)", Arity = ArgumentArity.ZeroOrMore };
+        var rabbitmq = DistributedHost.RabbitMq();
+        var storage = DistributedHost.Storage();
+        var command = new Command("status", "Show the state of submitted scans: status, tiles done/total, reason, output");
+        command.Arguments.Add(ids);
+        command.Options.Add(rabbitmq);
+        command.Options.Add(storage);
+        command.SetAction((parse, token) => context.GuardAsync(async () =>
+        {
+            var settings = new Dictionary<string, string?>();
+            DistributedHost.AddStorage(settings, parse, storage);
+            using var host = await DistributedHost.StartAsync(context, parse.GetValue(rabbitmq), settings, worker: false, token).ConfigureAwait(false);
+            var states = host.Services.GetRequiredService<ScanStateStore>();
+            var wanted = parse.GetValue(ids) is { Length: > 0 } given ? given.ToList() : await states.ListAsync(token).ToListAsync(token).ConfigureAwait(false);
+            int missing = 0;
+            foreach (var id in wanted)
+            {
+                if (Contracts.ScanIds.Problem(id) is { } problem)
+                {
+                    context.Error.WriteLine($"error: {problem}");
+                    missing++;
+                    continue;
+                }
+
+                var state = await states.GetAsync(id, token).ConfigureAwait(false);
+                if (state is null)
+                {
+                    context.Error.WriteLine($"{id}: no such scan");
+                    missing++;
+                    continue;
+                }
+
+                var progress = await states.ProgressAsync(id, state.TotalTiles, token).ConfigureAwait(false);
+                string tiles = state.Plan is null ? "not planned yet" : $"{progress.Done}/{progress.Total} tiles";
+                string reason = state.Reason is null ? string.Empty : $"; {state.Reason}";
+                context.Out.WriteLine($"{id}\t{state.Status.ToString().ToLowerInvariant()}\t{tiles}\t{state.Request.Output}{reason}");
+            }
+
+            return missing == 0 ? 0 : CliApp.UserError;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,58 @@
+using System.Text.Json;
+using BatchFcn.Scanning;
+using BatchFcn.Storage;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace BatchFcn.Distributed;
+
+/// <summary>
+/// Finalizes a scan whose tiles are all done, exactly once: a worker claims the scan by moving its state from running
+/// to finalizing (an ETag-conditional update only one can win), writes the heatmap, <c>.npy</c> and summary through the
+/// same <see cref="ScanFinalizingService"/> <c>run</c> uses, then moves it to completed and publishes
+/// <see cref="ScanCompleted"/>. A claim older than <see cref="DistributedOptions.FinalizeLease"/> may be taken over,
+/// so a finalizer that died never leaves a scan stuck (its tile job is re-delivered, or the reconciler finds it).
+/// </summary>
+public sealed partial class ScanCompletion(ScanStateStore states, BlobStoreResolver stores, ImageOpener images, ModelRepository models,
+    InferenceSessions sessions, ScanFinalizingService finalizing, IOptions<DistributedOptions> options, TimeProvider time, ILogger<ScanCompletion> logger)
+{
+    /// <summary>Finalizes the scan if it is ready and no live finalizer has it; otherwise does nothing.</summary>
+    public async Task TryFinalizeAsync(string scanId, IPublishEndpoint publisher, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(publisher);
+        var now = time.GetUtcNow();
+        var claimed = await states.UpdateAsync(scanId, s =>
+            s.Status == ScanStatus.Running || (s.Status == ScanStatus.Finalizing && now - s.FinalizingSinceUtc > options.Value.FinalizeLease)
+                ? s with { Status = ScanStatus.Finalizing, FinalizingSinceUtc = now }
+                : null, cancellationToken).ConfigureAwait(false);
+        if (claimed?.Plan is null)
+        {
+            return;
+        }
+
+        var (planStore, planKey) = stores.ResolveFile(claimed.Plan);
+        var plan = JsonSerializer.Deserialize<ScanPlan>(await planStore.ReadAsync(planKey, cancellationToken).ConfigureAwait(false), ScanJson.Options)!;
+        var output = stores.ResolveFolder(plan.Output);
+        using var image = await images.OpenAsync(plan.ImagePath, cancellationToken).ConfigureAwait(false);
+        var model = await models.LoadAsync(plan.ModelPath, cancellationToken).ConfigureAwait(false);
+        var backends = sessions.Get(model, plan);
+        long started = time.GetTimestamp() - (long)((time.GetUtcNow() - claimed.SubmittedUtc).TotalSeconds * time.TimestampFrequency);
+        var summary = await finalizing.FinalizeAsync(plan, image, output, new ScanRun(backends, started, 0, new StageTimings()), cancellationToken)
+            .ConfigureAwait(false);
+        string summaryAddress = output.Describe(ScanOutputs.Summary);
+        var completed = await states.UpdateAsync(scanId, s => s.Status == ScanStatus.Finalizing
+            ? s with { Status = ScanStatus.Completed, Summary = summaryAddress }
+            : null, cancellationToken).ConfigureAwait(false);
+        if (completed is null)
+        {
+            return; // cancelled meanwhile, or another finalizer took over after our lease ran out and finished first
+        }
+
+        LogCompleted(logger, scanId, summary.Tiles.Computed, summaryAddress);
+        await publisher.Publish(new ScanCompleted(scanId, output.Describe(string.Empty), summaryAddress, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scan {ScanId} completed: {Tiles} tiles; summary {Summary}")]
+    private static partial void LogCompleted(ILogger logger, string scanId, int tiles, string summary);
+}

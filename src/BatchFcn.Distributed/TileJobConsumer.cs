@@ -1,0 +1,43 @@
+using BatchFcn.Scanning;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+
+namespace BatchFcn.Distributed;
+
+/// <summary>
+/// The tile step on a worker: hands the job's tiles to this node's executor for the scan (<see cref="NodeTileRunner"/>),
+/// and once their chunks are in the store records them done; the job is acknowledged only after that. The update that
+/// completes the tile record leads to finalizing (<see cref="ScanCompletion"/>). Jobs of a cancelled, failed or
+/// completed scan are dropped without work.
+/// </summary>
+public sealed partial class TileJobConsumer(ScanStateStore states, NodeTileRunner runner, ScanCompletion completion, ILogger<TileJobConsumer> logger)
+    : IConsumer<TileJob>
+{
+    public async Task Consume(ConsumeContext<TileJob> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var job = context.Message;
+        var token = context.CancellationToken;
+        var state = await states.GetAsync(job.ScanId, token).ConfigureAwait(false)
+            ?? throw new ScanException($"tile job for unknown scan '{job.ScanId}'");
+        if (state.IsFinal)
+        {
+            LogDropped(logger, job.ScanId, job.FirstTile, state.Status);
+            return;
+        }
+
+        if (state.Status == ScanStatus.Running)
+        {
+            await runner.RunAsync(job, token).ConfigureAwait(false);
+        }
+
+        var progress = await states.RecordTilesAsync(job.ScanId, state.TotalTiles, Enumerable.Range(job.FirstTile, job.TileCount), token).ConfigureAwait(false);
+        if (progress.Complete)
+        {
+            await completion.TryFinalizeAsync(job.ScanId, context, token).ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Tile job {ScanId}/{FirstTile} dropped: the scan is {Status}")]
+    private static partial void LogDropped(ILogger logger, string scanId, int firstTile, ScanStatus status);
+}

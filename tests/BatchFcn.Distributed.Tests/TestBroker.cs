@@ -1,0 +1,83 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using BatchFcn.Testing;
+
+namespace BatchFcn.Distributed.Tests;
+
+/// <summary>A virtual host of its own on the test broker (through its management API), so tests that run at once never
+/// take each other's jobs, and queues that count what the deployment publishes.</summary>
+internal sealed class TestBroker : IAsyncDisposable
+{
+    private readonly HttpClient http;
+
+    private TestBroker(HttpClient http, string virtualHost)
+    {
+        this.http = http;
+        VirtualHost = virtualHost;
+    }
+
+    public string VirtualHost { get; }
+
+    /// <summary>The broker address for this virtual host.</summary>
+    public string Address => TestServices.RabbitMqAddress().TrimEnd('/') + "/" + Uri.EscapeDataString(VirtualHost);
+
+    public static async Task<TestBroker> CreateAsync()
+    {
+        var http = new HttpClient { BaseAddress = TestServices.RabbitMqManagement(), Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.ASCII.GetBytes("guest:guest")));
+        string vhost = "test-" + Guid.NewGuid().ToString("N")[..12];
+        (await http.PutAsync($"/api/vhosts/{vhost}", null)).EnsureSuccessStatusCode();
+        (await http.PutAsJsonAsync($"/api/permissions/{vhost}/guest", new { configure = ".*", write = ".*", read = ".*" })).EnsureSuccessStatusCode();
+        return new TestBroker(http, vhost);
+    }
+
+    /// <summary>Binds a new queue to the exchange MassTransit publishes <typeparamref name="T"/> to, so every one
+    /// published from now on is counted by <see cref="CountAsync"/>.</summary>
+    public async Task<string> CountPublishedAsync<T>()
+    {
+        string exchange = Uri.EscapeDataString($"{typeof(T).Namespace}:{typeof(T).Name}");
+        string queue = "count-" + typeof(T).Name;
+        (await http.PutAsJsonAsync($"/api/exchanges/{VirtualHost}/{exchange}", new { type = "fanout", durable = true })).EnsureSuccessStatusCode();
+        (await http.PutAsJsonAsync($"/api/queues/{VirtualHost}/{queue}", new { durable = true })).EnsureSuccessStatusCode();
+        (await http.PostAsJsonAsync($"/api/bindings/{VirtualHost}/e/{exchange}/q/{queue}", new { })).EnsureSuccessStatusCode();
+        return queue;
+    }
+
+    /// <summary>Messages in a queue (exact: read through rabbitmqctl-equivalent queue stats, polled until they settle).</summary>
+    public async Task<int> CountAsync(string queue)
+    {
+        int last = -1;
+        for (int i = 0; i < 20; i++)
+        {
+            var json = JsonNode.Parse(await http.GetStringAsync($"/api/queues/{VirtualHost}/{queue}?columns=messages"));
+            if (json?["messages"] is { } messages)
+            {
+                int count = messages.GetValue<int>();
+                if (count == last)
+                {
+                    return count;
+                }
+
+                last = count;
+            }
+
+            await Task.Delay(1200); // statistics refresh every second
+        }
+
+        return last;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await http.DeleteAsync($"/api/vhosts/{VirtualHost}");
+        }
+        finally
+        {
+            http.Dispose();
+        }
+    }
+}
