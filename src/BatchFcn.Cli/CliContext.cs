@@ -25,7 +25,7 @@ public sealed class CliContext(TextWriter stdout, TextWriter stderr)
         }
         catch (OperationCanceledException)
         {
-            Error.WriteLine("cancelled: outputs written so far are complete chunks; re-run with --overwrite to start again");
+            Error.WriteLine("cancelled: the chunks written so far are complete; run the same command again to resume (or add --overwrite to start over)");
             return 130;
         }
         catch (Exception e) when (IsUserError(e))

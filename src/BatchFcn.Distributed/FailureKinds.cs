@@ -13,7 +13,7 @@ public static class FailureKinds
     public static readonly Type[] Permanent =
     [
         typeof(ScanException), typeof(ImageReadException), typeof(BlobNotFoundException), typeof(ConversionException), typeof(FormatException),
-        typeof(ArgumentException), typeof(Inference.BackendUnavailableException),
+        typeof(ArgumentException), typeof(Inference.BackendUnavailableException), typeof(UnauthorizedAccessException),
     ];
 
     public static bool IsPermanent(Exception e) => Permanent.Any(t => t.IsInstanceOfType(e));

@@ -29,6 +29,7 @@ public sealed partial class EmbeddedScan(
         }
 
         var output = ResolveOutput(request.Output);
+        await RefuseBlobAsOutputAsync(request.Output, cancellationToken).ConfigureAwait(false);
         using var image = await images.OpenAsync(request.Image, cancellationToken).ConfigureAwait(false);
         var model = await models.LoadAsync(request.Model, cancellationToken).ConfigureAwait(false);
         var plan = planning.Plan(request, image, model, output);
@@ -41,6 +42,21 @@ public sealed partial class EmbeddedScan(
         LogReaders(logger, executor.Readers);
         await executor.RunAsync(progress, cancellationToken).ConfigureAwait(false);
         return await finalizing.FinalizeAsync(plan, image, output, new ScanRun(backends, started, planSeconds, executor.Timings), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>An <c>az://</c> output that names an existing blob (a slide, say) is refused, as a local file is.</summary>
+    private async Task RefuseBlobAsOutputAsync(string address, CancellationToken cancellationToken)
+    {
+        if (!BlobAddress.Parse(address).IsAzure || BlobAddress.Parse(address).Path.Length == 0)
+        {
+            return;
+        }
+
+        var (store, key) = stores.ResolveFile(address);
+        if (await store.ExistsAsync(key, cancellationToken).ConfigureAwait(false))
+        {
+            throw new ScanException($"output '{address}' is a blob (a file), not a folder; give a folder address");
+        }
     }
 
     private IBlobStore ResolveOutput(string address)

@@ -86,6 +86,33 @@ public sealed class BlobRunTests
         Assert.Contains("BATCHFCN_STORAGE", noAccount.Err, StringComparison.Ordinal);
     }
 
+    [ServiceFact]
+    public async Task Run_WrongKeyUnreachableAccountOrBlobAsOutput_PlainErrorNoSecret()
+    {
+        string storage = TestServices.AzureConnectionString();
+        string suffix = Guid.NewGuid().ToString("N")[..12];
+        using var dir = TestPaths.TempDirectory();
+        await UploadAsync(new BlobStoreResolver(storage), Slide.Value.Slide, $"az://slides-{suffix}/slide.tif");
+        string wrongKey = System.Text.RegularExpressions.Regex.Replace(storage, "AccountKey=[^;]+", "AccountKey=" + Convert.ToBase64String(new byte[64]));
+        string unreachable = System.Text.RegularExpressions.Regex.Replace(storage, @"BlobEndpoint=http://127\.0\.0\.1:\d+", "BlobEndpoint=http://127.0.0.1:9");
+
+        var denied = Run("run", "--image", $"az://slides-{suffix}/slide.tif", "--model", DemoClassifier, "--out", dir.File("out"), "--storage", wrongKey);
+        Assert.Equal(CliApp.UserError, denied.Code);
+        Assert.Contains("refused access", denied.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("AccountKey", denied.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", denied.Err, StringComparison.Ordinal);
+
+        var down = Run("run", "--image", $"az://slides-{suffix}/slide.tif", "--model", DemoClassifier, "--out", dir.File("out"), "--storage", unreachable);
+        Assert.Equal(CliApp.UserError, down.Code);
+        Assert.Contains("reachable", down.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", down.Err, StringComparison.Ordinal);
+
+        var onSlide = Run("run", "--image", Slide.Value.Slide, "--model", DemoClassifier, "--out", $"az://slides-{suffix}/slide.tif", "--storage", storage);
+        Assert.Equal(CliApp.UserError, onSlide.Code);
+        Assert.Contains("is a blob (a file), not a folder", onSlide.Err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("out")));
+    }
+
     private static async Task UploadAsync(BlobStoreResolver stores, string file, string address)
     {
         var (store, key) = stores.ResolveFile(address);

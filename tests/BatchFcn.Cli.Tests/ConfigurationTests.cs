@@ -63,11 +63,31 @@ public sealed class ConfigurationTests
         {
             var r = Run("run", "--model", DemoClassifier, "--image", slide, "--out", dir.File("out"));
             Assert.Equal(CliApp.UserError, r.Code);
-            Assert.Contains("TileSzie", r.Err, StringComparison.Ordinal);
+            Assert.Contains("unknown setting(s) BatchFcn:Scan:TileSzie", r.Err, StringComparison.Ordinal);
+            Assert.DoesNotContain("BinderOptions", r.Err, StringComparison.Ordinal);
         }
         finally
         {
             Environment.SetEnvironmentVariable("BatchFcn__Scan__TileSzie", null);
+        }
+    }
+
+    [Fact]
+    public void Run_SettingOfTheWrongType_NamesItAndTheTypeWanted()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var slide = SyntheticSlide.Create(dir.File("slide.tif"), 300, 300, seed: 1, lesions: 0).Path;
+        Environment.SetEnvironmentVariable("BatchFcn__Node__BatchSize", "many");
+        try
+        {
+            var r = Run("run", "--model", DemoClassifier, "--image", slide, "--out", dir.File("out"));
+            Assert.Equal(CliApp.UserError, r.Code);
+            Assert.Contains("setting BatchFcn:Node:BatchSize must be a whole number", r.Err, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(dir.File("out")));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("BatchFcn__Node__BatchSize", null);
         }
     }
 }

@@ -58,7 +58,7 @@ internal static class DistributedHost
         catch (InvalidOperationException e)
         {
             host.Dispose();
-            throw new ScanException($"configuration: {e.Message}", e);
+            throw new ScanException($"configuration: {ConfigurationErrors.Explain(e)}", e);
         }
         catch (Exception e) when (e is not OperationCanceledException && e.GetType().Namespace?.StartsWith("MassTransit", StringComparison.Ordinal) == true
             || e is TimeoutException)

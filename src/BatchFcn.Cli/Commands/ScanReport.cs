@@ -34,7 +34,7 @@ internal static class ScanReport
         catch (InvalidOperationException e)
         {
             // The binder refuses keys no option has, and values of the wrong type.
-            throw new ScanException($"configuration: {e.Message}", e);
+            throw new ScanException($"configuration: {ConfigurationErrors.Explain(e)}", e);
         }
 
         try

@@ -327,6 +327,18 @@ internal sealed class AzureBlobStore : IBlobStore
             return await pipeline.ExecuteAsync(
                 static async (ctx, run) => await run(ctx.CancellationToken).ConfigureAwait(false), context, action).ConfigureAwait(false);
         }
+        catch (RequestFailedException e) when (e.Status is 401 or 403)
+        {
+            // The SDK's message carries the whole response; a person needs to know which account setting to fix.
+            throw new UnauthorizedAccessException(
+                $"{Describe(key)}: the storage account refused access ({e.ErrorCode ?? e.Status.ToString(System.Globalization.CultureInfo.InvariantCulture)}); " +
+                "check the account name and key of the connection string in --storage or BATCHFCN_STORAGE", e);
+        }
+        catch (RequestFailedException e)
+        {
+            string why = e.Status == 0 ? e.InnerException?.Message ?? "no response" : $"HTTP {e.Status} {e.ErrorCode}";
+            throw new IOException($"{Describe(key)}: {operation} failed after retries: {why}; is the storage account's endpoint right and reachable?", e);
+        }
         finally
         {
             ResilienceContextPool.Shared.Return(context);
