@@ -1,0 +1,110 @@
+using BatchFcn.Imaging;
+using BatchFcn.Testing;
+
+namespace BatchFcn.Distributed.Tests;
+
+/// <summary>What goes wrong in a pool, on the real RabbitMQ and Azurite: tile jobs delivered twice and out of order, a
+/// worker killed mid-tile, a scan cancelled before a worker took it. Each time the output is <c>run</c>'s, byte for byte,
+/// and a scan completes at most once.</summary>
+[RequiresAzurite]
+[RequiresRabbitMq]
+public sealed class WorkerFaultTests
+{
+    private static readonly TimeSpan Minutes = TimeSpan.FromMinutes(4);
+
+    private static readonly Lazy<(TempDirectory Dir, string Slide)> Slide = new(() =>
+    {
+        var dir = TestPaths.TempDirectory();
+        return (dir, SyntheticSlide.Create(dir.File("slide.tif"), 1500, 1200, seed: 31, lesions: 2).Path);
+    });
+
+    private static string DemoClassifier => Path.Combine(TestPaths.RepositoryRoot, "models", "demo", "lesion_classifier.onnx");
+
+    private static readonly string[] Options = ["--tile", "256", "--npy", "--tissue", "off"];
+
+    [ServiceFact]
+    public async Task Worker_EveryTileJobTwiceShuffled_RunsBytesAndOneCompletion()
+    {
+        await using var broker = await TestBroker.CreateAsync();
+        string completed = await broker.CountPublishedAsync<ScanCompleted>();
+        var env = DistributedScanTests.Environment(broker);
+        await using var client = await TestClient.StartAsync(env);
+        using var worker = CliProcess.Start(env, "worker", "--concurrent-tiles", "2");
+        await worker.WaitForAsync("worker started", Minutes);
+
+        var submit = await CliProcess.RunAsync(env, Minutes, ["submit", "--image", Slide.Value.Slide, "--model", DemoClassifier, "--scan-id", "dup", .. Options]);
+        Assert.True(submit.Code == 0, submit.Output);
+        var running = await client.WaitForAsync("dup", s => s.Plan is not null || s.IsFinal, Minutes, () => worker.Output);
+        Assert.True(running.TotalTiles > 10, $"{running.TotalTiles} tiles");
+        var jobs = Enumerable.Range(0, running.TotalTiles).SelectMany(t => new[] { t, t }).OrderBy(_ => Random.Shared.Next())
+            .Select(t => new TileJob("dup", running.Plan!, t));
+        await client.SendAsync(ScanQueues.Tiles, jobs);
+
+        var final = await client.WaitForAsync("dup", s => s.IsFinal, Minutes, () => worker.Output);
+        Assert.True(final.Status == ScanStatus.Completed, $"{final.Status}: {final.Reason}\n{worker.Output}");
+        await AssertSameAsRunAsync(env, client, final);
+        Assert.Equal(1, await broker.CountAsync(completed));
+    }
+
+    [ServiceFact]
+    public async Task Worker_KilledMidTile_AnotherFinishesWithRunsBytes()
+    {
+        await using var broker = await TestBroker.CreateAsync();
+        string completed = await broker.CountPublishedAsync<ScanCompleted>();
+        var env = DistributedScanTests.Environment(broker);
+        await using var client = await TestClient.StartAsync(env);
+        using var doomed = CliProcess.Start(env, "worker", "--concurrent-tiles", "2");
+        await doomed.WaitForAsync("worker started", Minutes);
+
+        var submit = await CliProcess.RunAsync(env, Minutes, ["submit", "--image", Slide.Value.Slide, "--model", DemoClassifier, "--scan-id", "killed", .. Options]);
+        Assert.True(submit.Code == 0, submit.Output);
+        var running = await client.WaitForAsync("killed", s => s.Plan is not null || s.IsFinal, Minutes, () => doomed.Output);
+        for (int i = 0; i < 600 && (await client.States.ProgressAsync("killed", running.TotalTiles, default)).Done < 2; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        doomed.KillHard(); // SIGKILL: jobs it held unacknowledged go back to the queue
+        var progress = await client.States.ProgressAsync("killed", running.TotalTiles, default);
+        Assert.True(progress.Done < progress.Total, "the worker was killed before the scan ended");
+        using var survivor = CliProcess.Start(env, "worker");
+        var final = await client.WaitForAsync("killed", s => s.IsFinal, Minutes, () => survivor.Output);
+
+        Assert.True(final.Status == ScanStatus.Completed, $"{final.Status}: {final.Reason}\n{survivor.Output}");
+        await AssertSameAsRunAsync(env, client, final);
+        int completions = await broker.CountAsync(completed);
+        Assert.True(completions == 1, $"{completions} completions\nkilled:\n{doomed.Output}\nsurvivor:\n{survivor.Output}");
+    }
+
+    [ServiceFact]
+    public async Task Cancel_BeforeAWorkerTookIt_ScanStaysCancelledWithNoOutputs()
+    {
+        await using var broker = await TestBroker.CreateAsync();
+        var env = DistributedScanTests.Environment(broker);
+        await using var client = await TestClient.StartAsync(env);
+
+        var submit = await CliProcess.RunAsync(env, Minutes, ["submit", "--image", Slide.Value.Slide, "--model", DemoClassifier, "--scan-id", "stopme", .. Options]);
+        Assert.True(submit.Code == 0, submit.Output);
+        var cancel = await CliProcess.RunAsync(env, Minutes, "cancel", "stopme", "nosuchscan");
+        Assert.Equal(2, cancel.Code);
+        Assert.Contains("stopme: cancelled", cancel.Output, StringComparison.Ordinal);
+        Assert.Contains("nosuchscan: not cancelled", cancel.Output, StringComparison.Ordinal);
+
+        using var worker = CliProcess.Start(env, "worker");
+        await worker.WaitForAsync("request dropped: the scan is Cancelled", Minutes);
+        var state = await client.States.GetAsync("stopme", default);
+        Assert.Equal(ScanStatus.Cancelled, state!.Status);
+        Assert.False(await client.Stores.ResolveFolder(state.Request.Output).ExistsAsync("plan.json"));
+        var status = await CliProcess.RunAsync(env, Minutes, "status", "stopme");
+        Assert.Contains("stopme\tcancelled", status.Output, StringComparison.Ordinal);
+    }
+
+    private static async Task AssertSameAsRunAsync(Dictionary<string, string> env, TestClient client, ScanState final)
+    {
+        using var dir = TestPaths.TempDirectory();
+        var run = await CliProcess.RunAsync(env, Minutes, ["run", "--image", Slide.Value.Slide, "--model", DemoClassifier, "--out", dir.File("run"), .. Options]);
+        Assert.True(run.Code == 0, run.Output);
+        await client.DownloadAsync(final.Request.Output, dir.File("distributed"));
+        DistributedScanTests.AssertSameScores(dir.File("run"), dir.File("distributed"));
+    }
+}
