@@ -146,8 +146,9 @@ rabbitmq_ctl() {
 
 # start_rabbitmq DIR: starts a RabbitMQ node of its own (own node name, data and log folders under DIR, every listener
 # on 127.0.0.1 on free ports, management API for queue depths), as the current user, waits until it is ready and
-# exports BATCHFCN_TEST_RABBITMQ (amqp://guest:guest@127.0.0.1:PORT/) and BATCHFCN_TEST_RABBITMQ_MANAGEMENT
-# (http://127.0.0.1:PORT). Stop it with stop_rabbitmq.
+# exports BATCHFCN_TEST_RABBITMQ (amqp://guest:guest@127.0.0.1:PORT/), BATCHFCN_TEST_RABBITMQ_MANAGEMENT
+# (http://127.0.0.1:PORT) and, for a test that restarts it, BATCHFCN_TEST_RABBITMQ_NODE and _DIR. Stop it with
+# stop_rabbitmq.
 start_rabbitmq() {
   local dir="$1" amqp management dist waited
   ensure_rabbitmq
@@ -191,6 +192,8 @@ CONF
   fi
   export BATCHFCN_TEST_RABBITMQ="amqp://guest:guest@127.0.0.1:$amqp/"
   export BATCHFCN_TEST_RABBITMQ_MANAGEMENT="http://127.0.0.1:$management"
+  # What a test needs to restart the node (rabbitmqctl -n NODE with RABBITMQ_CONF_ENV_FILE and HOME = DIR).
+  export BATCHFCN_TEST_RABBITMQ_NODE="$RABBITMQ_NODE" BATCHFCN_TEST_RABBITMQ_DIR="$RABBITMQ_DIR"
   echo "==> RabbitMQ ($RABBITMQ_NODE): amqp 127.0.0.1:$amqp, management 127.0.0.1:$management" >&2
 }
 

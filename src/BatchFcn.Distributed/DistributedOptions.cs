@@ -41,4 +41,8 @@ public sealed record DistributedOptions
     /// <summary>How long a running scan may go without a tile done before its missing tiles are queued again.</summary>
     /// <value>The default is 10 minutes.</value>
     public TimeSpan StaleAfter { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The port of a worker's health endpoint (<c>/healthz/live</c>, <c>/healthz/ready</c>); 0 turns it off.</summary>
+    /// <value>The default is 0 (off); containers set 8080.</value>
+    public int HealthPort { get; init; }
 }

@@ -20,6 +20,7 @@ public sealed class DistributedOptionsValidator : IValidateOptions<DistributedOp
 
         Rules.Range(errors, "--tiles-per-job", "Distributed:TilesPerJob", options.TilesPerJob, 1, 16);
         Rules.Range(errors, "--concurrent-tiles", "Distributed:ConcurrentTiles", options.ConcurrentTiles, 0, 256);
+        Rules.Range(errors, "--health-port", "Distributed:HealthPort", options.HealthPort, 0, 65535);
         Positive(errors, options.FinalizeLease, "FinalizeLease");
         Positive(errors, options.StaleAfter, "StaleAfter");
         if (options.ReconcileInterval < TimeSpan.Zero)

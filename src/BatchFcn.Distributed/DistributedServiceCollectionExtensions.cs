@@ -35,6 +35,8 @@ public static class DistributedServiceCollectionExtensions
             services.TryAddSingleton<NodeTileRunner>();
             services.TryAddSingleton<ScanCompletion>();
             services.AddHostedService<ScanReconciler>();
+            services.AddHealthChecks().AddCheck<StateFolderHealthCheck>("scan-state-folder", tags: ["ready"]);
+            services.AddHostedService<WorkerHealthEndpoint>();
         }
 
         services.Configure<MassTransitHostOptions>(o =>

@@ -17,6 +17,9 @@ namespace BatchFcn.Distributed;
 public sealed partial class ScanCompletion(ScanStateStore states, BlobStoreResolver stores, ImageOpener images, ModelRepository models,
     InferenceSessions sessions, ScanFinalizingService finalizing, IOptions<DistributedOptions> options, TimeProvider time, ILogger<ScanCompletion> logger)
 {
+    /// <summary>How long a claim to publish <see cref="ScanCompleted"/> holds before another worker may publish instead.</summary>
+    public static readonly TimeSpan PublishClaimLease = TimeSpan.FromSeconds(30);
+
     /// <summary>Finalizes the scan if it is ready and no live finalizer has it; otherwise does nothing.</summary>
     public async Task TryFinalizeAsync(string scanId, IPublishEndpoint publisher, CancellationToken cancellationToken)
     {
@@ -50,7 +53,33 @@ public sealed partial class ScanCompletion(ScanStateStore states, BlobStoreResol
         }
 
         LogCompleted(logger, scanId, summary.Tiles.Computed, summaryAddress);
-        await publisher.Publish(new ScanCompleted(scanId, output.Describe(string.Empty), summaryAddress, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        await PublishCompletedAsync(completed, publisher, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Publishes <see cref="ScanCompleted"/> for a completed scan whose event has not gone out yet (its finalizer
+    /// lost the broker, or died, between completing the state and publishing), then records that it went out.</summary>
+    public async Task PublishCompletedAsync(ScanState state, IPublishEndpoint publisher, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(publisher);
+        if (state.Status != ScanStatus.Completed || state.CompletionPublished)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        var claimed = await states.UpdateAsync(state.ScanId, s =>
+            s.Status == ScanStatus.Completed && !s.CompletionPublished && (s.PublishClaimUtc is null || now - s.PublishClaimUtc > PublishClaimLease)
+                ? s with { PublishClaimUtc = now }
+                : null, cancellationToken).ConfigureAwait(false);
+        if (claimed is null)
+        {
+            return; // published, or another worker is publishing it now
+        }
+
+        await publisher.Publish(new ScanCompleted(state.ScanId, state.Request.Output, state.Summary ?? string.Empty, state.UpdatedUtc), cancellationToken)
+            .ConfigureAwait(false);
+        await states.UpdateAsync(state.ScanId, s => s.CompletionPublished ? null : s with { CompletionPublished = true }, cancellationToken).ConfigureAwait(false);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scan {ScanId} completed: {Tiles} tiles; summary {Summary}")]

@@ -50,6 +50,11 @@ public sealed partial class ScanReconciler(IServiceScopeFactory scopes, ScanStat
         await foreach (var scanId in states.ListAsync(cancellationToken).ConfigureAwait(false))
         {
             var state = await states.GetAsync(scanId, cancellationToken).ConfigureAwait(false);
+            if (state is { Status: ScanStatus.Completed, CompletionPublished: false })
+            {
+                await completion.PublishCompletedAsync(state, bus, cancellationToken).ConfigureAwait(false);
+            }
+
             if (state is null || state.IsFinal || state.Plan is null)
             {
                 seen.Remove(scanId);

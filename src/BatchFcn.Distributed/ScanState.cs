@@ -30,5 +30,13 @@ public sealed record ScanState
     /// <summary>The address of <c>summary.json</c>, once completed.</summary>
     public string? Summary { get; init; }
 
+    /// <summary>Whether <see cref="ScanCompleted"/> went out. The state is completed first, then one worker claims the
+    /// publication (<see cref="PublishClaimUtc"/>), publishes and sets this: a broker outage or a crash in between
+    /// leaves it unset, and once the claim is old another worker publishes.</summary>
+    public bool CompletionPublished { get; init; }
+
+    /// <summary>When a worker claimed publishing <see cref="ScanCompleted"/>.</summary>
+    public DateTimeOffset? PublishClaimUtc { get; init; }
+
     public bool IsFinal => Status is ScanStatus.Completed or ScanStatus.Failed or ScanStatus.Cancelled;
 }

@@ -23,6 +23,7 @@ public sealed partial class TileJobConsumer(ScanStateStore states, NodeTileRunne
         if (state.IsFinal)
         {
             LogDropped(logger, job.ScanId, job.FirstTile, state.Status);
+            await completion.PublishCompletedAsync(state, context, token).ConfigureAwait(false);
             return;
         }
 

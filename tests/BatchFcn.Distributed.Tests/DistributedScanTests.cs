@@ -9,6 +9,7 @@ namespace BatchFcn.Distributed.Tests;
 /// completes exactly once, and a scan id cannot be submitted twice.</summary>
 [RequiresAzurite]
 [RequiresRabbitMq]
+[Collection(BrokerCollection.Name)]
 public sealed class DistributedScanTests
 {
     private static readonly TimeSpan Minutes = TimeSpan.FromMinutes(4);
@@ -32,10 +33,20 @@ public sealed class DistributedScanTests
         string completedQueue = await broker.CountPublishedAsync<ScanCompleted>();
         var env = Environment(broker);
         using var dir = TestPaths.TempDirectory();
-        using var worker1 = CliProcess.Start(env, "worker");
+        int healthPort = FreePort();
+        using var worker1 = CliProcess.Start(env, "worker", "--health-port", healthPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
         using var worker2 = CliProcess.Start(env, "worker");
         await worker1.WaitForAsync("worker started", Minutes);
         await worker2.WaitForAsync("worker started", Minutes);
+        using (var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{healthPort}") })
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync("/healthz/live")).StatusCode);
+            var ready = await http.GetAsync("/healthz/ready");
+            string body = await ready.Content.ReadAsStringAsync();
+            Assert.True(ready.IsSuccessStatusCode, body);
+            Assert.Contains("scan-state-folder: Healthy", body, StringComparison.Ordinal);
+            Assert.DoesNotContain("guest:guest", body, StringComparison.Ordinal);
+        }
 
         string[] options = ["--tile", "300", "--npy"];
         var submit = await CliProcess.RunAsync(env, Minutes, ["submit", "--image", Slides.Value.A, "--image", Slides.Value.Corrupt, "--image", Slides.Value.B,
@@ -70,6 +81,13 @@ public sealed class DistributedScanTests
 
         Assert.Equal(0, await worker1.StopAsync(Minutes));
         Assert.Contains("worker stopped", worker1.Output, StringComparison.Ordinal);
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     /// <summary>What every process of one test deployment shares: the broker's virtual host, the storage account and

@@ -69,6 +69,34 @@ internal sealed class TestBroker : IAsyncDisposable
         return last;
     }
 
+    /// <summary>Stops the broker's application (every connection drops), waits, and starts it again.</summary>
+    public static async Task RestartAsync(TimeSpan down)
+    {
+        await CtlAsync("stop_app");
+        await Task.Delay(down);
+        await CtlAsync("start_app");
+    }
+
+    private static async Task CtlAsync(string command)
+    {
+        string node = System.Environment.GetEnvironmentVariable("BATCHFCN_TEST_RABBITMQ_NODE")
+            ?? throw new InvalidOperationException("BATCHFCN_TEST_RABBITMQ_NODE is not set; run the tests with ./build.sh test");
+        string dir = System.Environment.GetEnvironmentVariable("BATCHFCN_TEST_RABBITMQ_DIR")!;
+        var info = new System.Diagnostics.ProcessStartInfo("/usr/lib/rabbitmq/bin/rabbitmqctl") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add("-n");
+        info.ArgumentList.Add(node);
+        info.ArgumentList.Add(command);
+        info.Environment["RABBITMQ_CONF_ENV_FILE"] = Path.Combine(dir, "rabbitmq-env.conf");
+        info.Environment["HOME"] = dir;
+        using var process = System.Diagnostics.Process.Start(info)!;
+        string output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"rabbitmqctl {command} failed ({process.ExitCode}): {output}");
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         try

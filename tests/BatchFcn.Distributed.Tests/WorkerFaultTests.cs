@@ -8,6 +8,7 @@ namespace BatchFcn.Distributed.Tests;
 /// and a scan completes at most once.</summary>
 [RequiresAzurite]
 [RequiresRabbitMq]
+[Collection(BrokerCollection.Name)]
 public sealed class WorkerFaultTests
 {
     private static readonly TimeSpan Minutes = TimeSpan.FromMinutes(4);
@@ -74,6 +75,33 @@ public sealed class WorkerFaultTests
         await AssertSameAsRunAsync(env, client, final);
         int completions = await broker.CountAsync(completed);
         Assert.True(completions == 1, $"{completions} completions\nkilled:\n{doomed.Output}\nsurvivor:\n{survivor.Output}");
+    }
+
+    [ServiceFact]
+    public async Task Worker_RabbitMqRestartedMidScan_ScanCompletesWithRunsBytes()
+    {
+        await using var broker = await TestBroker.CreateAsync();
+        var env = DistributedScanTests.Environment(broker);
+        await using var client = await TestClient.StartAsync(env);
+        using var worker = CliProcess.Start(env, "worker", "--concurrent-tiles", "2");
+        await worker.WaitForAsync("worker started", Minutes);
+
+        var submit = await CliProcess.RunAsync(env, Minutes, ["submit", "--image", Slide.Value.Slide, "--model", DemoClassifier, "--scan-id", "restart", .. Options]);
+        Assert.True(submit.Code == 0, submit.Output);
+        var running = await client.WaitForAsync("restart", s => s.Plan is not null || s.IsFinal, Minutes, () => worker.Output);
+        for (int i = 0; i < 600 && (await client.States.ProgressAsync("restart", running.TotalTiles, default)).Done < 2; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        var before = await client.States.ProgressAsync("restart", running.TotalTiles, default);
+        await TestBroker.RestartAsync(TimeSpan.FromSeconds(3));
+        Assert.True(before.Done < before.Total, "the broker went down before the scan ended");
+        var final = await client.WaitForAsync("restart", s => s.IsFinal, Minutes, () => worker.Output);
+
+        Assert.True(final.Status == ScanStatus.Completed, $"{final.Status}: {final.Reason}\n{worker.Output}");
+        Assert.False(worker.HasExited, worker.Output);
+        await AssertSameAsRunAsync(env, client, final);
     }
 
     [ServiceFact]

@@ -86,14 +86,16 @@ public sealed class AzureBlobStoreFaultTests : IAsyncLifetime
     }
 
     [ServiceFact]
-    public async Task GetInfo_WrongAccountKey_403NotRetried()
+    public async Task GetInfo_WrongAccountKey_403NotRetriedAndSaysWhatToFix()
     {
         var faults = new FaultInjectionPolicy();
         var wrongKey = Convert.ToBase64String(new byte[64]);
         var connection = System.Text.RegularExpressions.Regex.Replace(TestServices.AzureConnectionString(), "AccountKey=[^;]*", "AccountKey=" + wrongKey);
         var store = AzureBlobStore.Create(connection, containerName, Options(faults, 4), logger);
-        var e = await Assert.ThrowsAsync<RequestFailedException>(() => store.GetInfoAsync(Key));
-        Assert.Equal(403, e.Status);
+        var e = await Assert.ThrowsAsync<UnauthorizedAccessException>(() => store.GetInfoAsync(Key));
+        Assert.Equal(403, Assert.IsType<RequestFailedException>(e.InnerException).Status);
+        Assert.Contains("refused access", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(wrongKey, e.Message, StringComparison.Ordinal);
         Assert.Equal(1, faults.Requests);
         Assert.Equal(0, Retries);
     }

@@ -41,7 +41,9 @@ internal static class DistributedHost
                 o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
                 o.UseUtcTimestamp = true;
             });
-            builder.Logging.SetMinimumLevel(LogLevel.Information).AddFilter("MassTransit", LogLevel.Warning).AddFilter("Microsoft", LogLevel.Warning);
+            // The host's own start failure is reported once, as the command's error, not as a stack trace in the log.
+            builder.Logging.SetMinimumLevel(LogLevel.Information).AddFilter("MassTransit", LogLevel.Warning).AddFilter("Microsoft", LogLevel.Warning)
+                .AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         }
         else
         {
