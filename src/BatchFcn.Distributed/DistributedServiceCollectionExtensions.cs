@@ -33,6 +33,8 @@ public static class DistributedServiceCollectionExtensions
         if (worker)
         {
             services.TryAddSingleton<NodeTileRunner>();
+            services.TryAddSingleton<TileRecorder>();
+            services.TryAddSingleton<ScanStateCache>();
             services.TryAddSingleton<ScanCompletion>();
             services.AddHostedService<ScanReconciler>();
             services.AddHealthChecks().AddCheck<StateFolderHealthCheck>("scan-state-folder", tags: ["ready"]);

@@ -10,7 +10,8 @@ namespace BatchFcn.Distributed;
 /// completes the tile record leads to finalizing (<see cref="ScanCompletion"/>). Jobs of a cancelled, failed or
 /// completed scan are dropped without work.
 /// </summary>
-public sealed partial class TileJobConsumer(ScanStateStore states, NodeTileRunner runner, ScanCompletion completion, ILogger<TileJobConsumer> logger)
+public sealed partial class TileJobConsumer(ScanStateCache states, NodeTileRunner runner, TileRecorder recorder, ScanCompletion completion,
+    ILogger<TileJobConsumer> logger)
     : IConsumer<TileJob>
 {
     public async Task Consume(ConsumeContext<TileJob> context)
@@ -32,7 +33,7 @@ public sealed partial class TileJobConsumer(ScanStateStore states, NodeTileRunne
             await runner.RunAsync(job, token).ConfigureAwait(false);
         }
 
-        var progress = await states.RecordTilesAsync(job.ScanId, state.TotalTiles, Enumerable.Range(job.FirstTile, job.TileCount), token).ConfigureAwait(false);
+        var progress = await recorder.RecordAsync(job.ScanId, state.TotalTiles, Enumerable.Range(job.FirstTile, job.TileCount), token).ConfigureAwait(false);
         if (progress.Complete)
         {
             await completion.TryFinalizeAsync(job.ScanId, context, token).ConfigureAwait(false);
