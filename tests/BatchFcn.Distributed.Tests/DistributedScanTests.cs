@@ -83,6 +83,35 @@ public sealed class DistributedScanTests
         Assert.Contains("worker stopped", worker1.Output, StringComparison.Ordinal);
     }
 
+    [ServiceFact]
+    public async Task Submit_BadModelMissingBlobOrBadId_FailsWithReasonAndTheWorkerGoesOn()
+    {
+        await using var broker = await TestBroker.CreateAsync();
+        var env = Environment(broker);
+        using var dir = TestPaths.TempDirectory();
+        string notAModel = dir.File("model.onnx");
+        await File.WriteAllTextAsync(notAModel, "this is not an ONNX model");
+        await File.WriteAllLinesAsync(dir.File("cohort.txt"), [Slides.Value.B, "az://no-such-container/slide.tif"]);
+        using var worker = CliProcess.Start(env, "worker");
+        await worker.WaitForAsync("worker started", Minutes);
+
+        var badId = await CliProcess.RunAsync(env, Minutes, "submit", "--image", Slides.Value.B, "--model", DemoClassifier, "--scan-id", "../escape");
+        Assert.Equal(2, badId.Code);
+        Assert.Contains("may hold only letters, digits", badId.Output, StringComparison.Ordinal);
+
+        var badModel = await CliProcess.RunAsync(env, Minutes, "submit", "--image", Slides.Value.B, "--model", notAModel, "--scan-id", "badmodel", "--wait");
+        Assert.True(badModel.Code == 4, badModel.Output + worker.Output);
+        Assert.Contains("badmodel: failed: ", badModel.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", badModel.Output, StringComparison.Ordinal);
+
+        var listed = await CliProcess.RunAsync(env, Minutes, "submit", "--image", dir.File("cohort.txt"), "--model", DemoClassifier, "--scan-id", "listed", "--tile", "300",
+            "--wait");
+        Assert.True(listed.Code == 4, listed.Output + worker.Output);
+        Assert.Contains("listed-1: completed", listed.Output, StringComparison.Ordinal);
+        Assert.Contains("listed-2: failed: image 'az://no-such-container/slide.tif' does not exist", listed.Output, StringComparison.Ordinal);
+        Assert.False(worker.HasExited, worker.Output);
+    }
+
     private static int FreePort()
     {
         using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

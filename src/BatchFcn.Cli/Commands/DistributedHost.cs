@@ -25,7 +25,7 @@ internal static class DistributedHost
 
     /// <summary>Builds and starts the host; options are validated and the bus connected before this returns.</summary>
     public static async Task<IHost> StartAsync(CliContext context, string? rabbitmq, Dictionary<string, string?> settings, bool worker,
-        CancellationToken token)
+        CancellationToken token, bool jsonLogs = false)
     {
         var broker = RabbitMqAddress.FromOptionOrEnvironment(rabbitmq);
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
@@ -35,12 +35,24 @@ internal static class DistributedHost
             .AddInMemoryCollection(settings);
         if (worker)
         {
-            builder.Logging.AddSimpleConsole(o =>
+            if (jsonLogs)
             {
-                o.SingleLine = true;
-                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-                o.UseUtcTimestamp = true;
-            });
+                // One JSON object per line with the message template's fields (ScanId, Tiles, …) for log collectors.
+                builder.Logging.AddJsonConsole(o =>
+                {
+                    o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                    o.UseUtcTimestamp = true;
+                });
+            }
+            else
+            {
+                builder.Logging.AddSimpleConsole(o =>
+                {
+                    o.SingleLine = true;
+                    o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                    o.UseUtcTimestamp = true;
+                });
+            }
             // The host's own start failure is reported once, as the command's error, not as a stack trace in the log.
             builder.Logging.SetMinimumLevel(LogLevel.Information).AddFilter("MassTransit", LogLevel.Warning).AddFilter("Microsoft", LogLevel.Warning)
                 .AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
