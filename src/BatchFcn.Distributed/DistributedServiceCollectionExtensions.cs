@@ -113,12 +113,14 @@ public static class DistributedServiceCollectionExtensions
         return backend.Backend == "cuda" ? 8 : Math.Max(2, 2 * TileExecutor.ReaderCount(node.Readers, CpuQuota.Available()));
     }
 
-    /// <summary>The one retry owner for a whole job: a few quick tries for what may pass (a storage outage the store's own
-    /// retries outlasted, a node short of memory); permanent failures are not retried. No delayed redelivery: it needs
-    /// a broker plugin Debian's RabbitMQ lacks.</summary>
+    /// <summary>The retry owner for a whole job: a few quick tries for what may pass in the tile step itself (a node short
+    /// of memory, its executor stopped by another job's failure). Not for permanent failures, and not for storage
+    /// failures, which the store's own retry pipeline has already retried (retries must not nest). No delayed
+    /// redelivery: it needs a broker plugin Debian's RabbitMQ lacks.</summary>
     private static void Retry(IRetryConfigurator r)
     {
         r.Intervals(1000, 5000, 15000);
         r.Ignore(FailureKinds.Permanent);
+        r.Ignore(typeof(StorageUnavailableException));
     }
 }

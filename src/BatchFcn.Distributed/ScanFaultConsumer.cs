@@ -33,7 +33,7 @@ public sealed class ScanFaultConsumer(ScanFailures failures) : IConsumer<Fault<S
 
     /// <summary>The message of a failure the user can act on; for others, what kind of failure it was too.</summary>
     private static string Reason(ExceptionInfo e) =>
-        FailureKinds.Permanent.Any(t => t.FullName == e.ExceptionType) || e.ExceptionType == typeof(BlobNotFoundException).FullName
+        FailureKinds.Permanent.Any(t => t.FullName == e.ExceptionType) || e.ExceptionType == typeof(StorageUnavailableException).FullName
             ? e.Message
             : $"{e.Message} ({e.ExceptionType?.Split('.').Last()}, still failing after the retries)";
 }

@@ -68,10 +68,11 @@ public sealed class AzureBlobStoreFaultTests : IAsyncLifetime
     }
 
     [ServiceFact]
-    public async Task Read_TransientFailuresPastMaxAttempts_ThrowsAfterMaxAttempts()
+    public async Task Read_TransientFailuresPastMaxAttempts_ThrowsStorageUnavailableAfterMaxAttempts()
     {
         var faults = new FaultInjectionPolicy { FailRequests = 100 };
-        await Assert.ThrowsAnyAsync<Exception>(() => Store(faults, maxAttempts: 3).ReadAsync(Key));
+        var e = await Assert.ThrowsAsync<StorageUnavailableException>(() => Store(faults, maxAttempts: 3).ReadAsync(Key));
+        Assert.Contains("failed after retries", e.Message, StringComparison.Ordinal);
         Assert.Equal(3, faults.Requests);
         Assert.Equal(2, Retries);
     }

@@ -337,7 +337,11 @@ internal sealed class AzureBlobStore : IBlobStore
         catch (RequestFailedException e)
         {
             string why = e.Status == 0 ? e.InnerException?.Message ?? "no response" : $"HTTP {e.Status} {e.ErrorCode}";
-            throw new IOException($"{Describe(key)}: {operation} failed after retries: {why}; is the storage account's endpoint right and reachable?", e);
+            throw new StorageUnavailableException($"{Describe(key)}: {operation} failed after retries: {why}; is the storage account's endpoint right and reachable?", e);
+        }
+        catch (IOException e) when (e is not StorageUnavailableException)
+        {
+            throw new StorageUnavailableException($"{Describe(key)}: {operation} failed after retries: {e.Message}; is the storage account's endpoint right and reachable?", e);
         }
         finally
         {
