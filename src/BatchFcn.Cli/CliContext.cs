@@ -16,7 +16,9 @@ public sealed class CliContext(TextWriter stdout, TextWriter stderr)
     public bool Interactive { get; init; }
 
     /// <summary>The async form of <see cref="Guard"/>.</summary>
-    public async Task<int> GuardAsync(Func<Task<int>> body)
+    /// <param name="body">The command.</param>
+    /// <param name="cancelled">What to say when the user interrupts it (default: what <c>run</c> leaves behind).</param>
+    public async Task<int> GuardAsync(Func<Task<int>> body, string? cancelled = null)
     {
         ArgumentNullException.ThrowIfNull(body);
         try
@@ -25,7 +27,7 @@ public sealed class CliContext(TextWriter stdout, TextWriter stderr)
         }
         catch (OperationCanceledException)
         {
-            Error.WriteLine("cancelled: the chunks written so far are complete; run the same command again to resume (or add --overwrite to start over)");
+            Error.WriteLine(cancelled ?? "cancelled: the chunks written so far are complete; run the same command again to resume (or add --overwrite to start over)");
             return 130;
         }
         catch (Exception e) when (IsUserError(e))

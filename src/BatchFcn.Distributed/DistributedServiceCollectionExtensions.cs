@@ -32,6 +32,7 @@ public static class DistributedServiceCollectionExtensions
         services.TryAddSingleton<ScanSubmitter>();
         if (worker)
         {
+            services.AddHostedService<StateFolderStartupCheck>(); // registered before the bus, so it runs before jobs are taken
             services.TryAddSingleton<NodeTileRunner>();
             services.TryAddSingleton<TileRecorder>();
             services.TryAddSingleton<ScanStateCache>();

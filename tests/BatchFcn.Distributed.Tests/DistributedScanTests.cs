@@ -92,6 +92,24 @@ public sealed class DistributedScanTests
         string notAModel = dir.File("model.onnx");
         await File.WriteAllTextAsync(notAModel, "this is not an ONNX model");
         await File.WriteAllLinesAsync(dir.File("cohort.txt"), [Slides.Value.B, "az://no-such-container/slide.tif"]);
+        var none = await CliProcess.RunAsync(env, Minutes, "status");
+        Assert.Equal(0, none.Code);
+        Assert.Contains("no scans submitted yet", none.Output, StringComparison.Ordinal);
+
+        var wrongKey = new Dictionary<string, string>(env)
+        {
+            ["BATCHFCN_STORAGE"] = System.Text.RegularExpressions.Regex.Replace(env["BATCHFCN_STORAGE"], "AccountKey=[^;]+", "AccountKey=" + Convert.ToBase64String(new byte[64])),
+        };
+        var refused = await CliProcess.RunAsync(wrongKey, Minutes, "worker");
+        Assert.True(refused.Code == 2, refused.Output);
+        Assert.Contains("this worker does not start", refused.Output, StringComparison.Ordinal);
+        Assert.Contains("refused access", refused.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("AccountKey", refused.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", refused.Output, StringComparison.Ordinal);
+
+        var nodeOption = await CliProcess.RunAsync(env, Minutes, "submit", "--image", Slides.Value.B, "--model", DemoClassifier, "--readers", "2");
+        Assert.NotEqual(0, nodeOption.Code); // node tuning is each worker's own, never the submitter's
+
         using var worker = CliProcess.Start(env, "worker");
         await worker.WaitForAsync("worker started", Minutes);
 
@@ -102,7 +120,7 @@ public sealed class DistributedScanTests
         var badModel = await CliProcess.RunAsync(env, Minutes, "submit", "--image", Slides.Value.B, "--model", notAModel, "--scan-id", "badmodel", "--wait");
         Assert.True(badModel.Code == 4, badModel.Output + worker.Output);
         Assert.Contains("badmodel: failed: ", badModel.Output, StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", badModel.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", badModel.Output + worker.Output, StringComparison.Ordinal);
 
         var listed = await CliProcess.RunAsync(env, Minutes, "submit", "--image", dir.File("cohort.txt"), "--model", DemoClassifier, "--scan-id", "listed", "--tile", "300",
             "--wait");

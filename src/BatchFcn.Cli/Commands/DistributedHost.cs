@@ -54,8 +54,10 @@ internal static class DistributedHost
                 });
             }
             // The host's own start failure is reported once, as the command's error, not as a stack trace in the log.
-            builder.Logging.SetMinimumLevel(LogLevel.Information).AddFilter("MassTransit", LogLevel.Warning).AddFilter("Microsoft", LogLevel.Warning)
-                .AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
+            // MassTransit's R-FAULT/R-RETRY lines carry whole stack traces; a failed job is logged once, in words, as
+            // the scan failure it becomes (ScanFailures).
+            builder.Logging.SetMinimumLevel(LogLevel.Information).AddFilter("MassTransit", LogLevel.Warning).AddFilter("MassTransit.ReceiveTransport", LogLevel.None)
+                .AddFilter("Microsoft", LogLevel.Warning).AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         }
         else
         {
@@ -64,6 +66,11 @@ internal static class DistributedHost
         }
 
         builder.Services.AddBatchFcnDistributed(builder.Configuration, broker, worker);
+        if (!worker)
+        {
+            // A command waits this long for an unreachable broker (a worker, under an orchestrator, waits longer).
+            builder.Services.Configure<MassTransit.MassTransitHostOptions>(o => o.StartTimeout = TimeSpan.FromSeconds(15));
+        }
         var host = builder.Build();
         try
         {

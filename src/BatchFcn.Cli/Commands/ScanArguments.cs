@@ -11,7 +11,7 @@ namespace BatchFcn.Cli.Commands;
 /// <c>appsettings.json</c> and <c>BatchFcn__…</c> environment variables, and the options' validators judge the result
 /// once, at start. An option not given leaves the configured value (or the documented default).
 /// </summary>
-internal sealed class ScanArguments(bool normalization = true)
+internal sealed class ScanArguments(bool normalization = true, bool node = true)
 {
     private readonly List<(Option Option, string Key, Func<ParseResult, IEnumerable<KeyValuePair<string, string?>>> Values)> keys = [];
 
@@ -30,15 +30,28 @@ internal sealed class ScanArguments(bool normalization = true)
         Int(command, "--level", "Scan:Level", "Pyramid level to scan (default 0 = full resolution)");
         Number(command, "--mpp", "Scan:MicronsPerPixel", "Scan the level closest to this many microns per pixel (overrides --level)");
         Int(command, "--density", "Scan:Density", "Output density α: a map at stride S/α by shift-and-stitch (default 1)");
-        Text(command, "--backend", "Backend:Backend", "auto (default), cpu or cuda");
-        Int(command, "--threads", "Backend:Threads", "CPU backend threads (default 0 = the container's CPU limit)");
-        Int(command, "--readers", "Node:Readers", "Threads reading and decoding tiles beside inference (default 0 = one per 4 CPUs, 1 to 8)");
-        Int(command, "--batch", "Node:BatchSize", "Same-shape tiles per inference call (default 4)");
+        if (node)
+        {
+            // Each node's own tuning: for run and demo; a worker has its own options; submit has none (never from the submitter).
+            Text(command, "--backend", "Backend:Backend", "auto (default), cpu or cuda");
+            Int(command, "--threads", "Backend:Threads", "CPU backend threads (default 0 = the container's CPU limit)");
+            Int(command, "--readers", "Node:Readers", "Threads reading and decoding tiles beside inference (default 0 = one per 4 CPUs, 1 to 8)");
+            Int(command, "--batch", "Node:BatchSize", "Same-shape tiles per inference call (default 4)");
+        }
+
         Flag(command, "--npy", "Output:WriteNpy", "Also write scores.npy (float32 [class, y, x])");
         Int(command, "--class", "Output:HeatmapClass", "Class shown in the heatmap (default: the last)");
-        Flag(command, "--allow-no-avx2", "Backend:AllowNoAvx2", "Run the CPU backend on a processor without AVX2");
+        if (node)
+        {
+            Flag(command, "--allow-no-avx2", "Backend:AllowNoAvx2", "Run the CPU backend on a processor without AVX2");
+        }
+
         Text(command, "--storage", "Storage:ConnectionString", "Azure Storage connection string for az:// addresses (default: the BATCHFCN_STORAGE environment variable); never printed");
-        command.Options.Add(Overwrite);
+        if (node)
+        {
+            command.Options.Add(Overwrite);
+        }
+
         if (normalization)
         {
             Normalization.AddTo(command);

@@ -24,6 +24,11 @@ internal static class StatusCommand
             var states = host.Services.GetRequiredService<ScanStateStore>();
             var wanted = parse.GetValue(ids) is { Length: > 0 } given ? given.ToList() : await states.ListAsync(token).ToListAsync(token).ConfigureAwait(false);
             int missing = 0;
+            if (wanted.Count == 0)
+            {
+                context.Error.WriteLine("no scans submitted yet");
+            }
+
             foreach (var id in wanted)
             {
                 if (Contracts.ScanIds.Problem(id) is { } problem)
@@ -42,7 +47,7 @@ internal static class StatusCommand
                 }
 
                 var progress = await states.ProgressAsync(id, state.TotalTiles, token).ConfigureAwait(false);
-                string tiles = state.Plan is null ? "not planned yet" : $"{progress.Done}/{progress.Total} tiles";
+                string tiles = state.Plan is not null ? $"{progress.Done}/{progress.Total} tiles" : state.IsFinal ? "no tiles" : "not planned yet";
                 string reason = state.Reason is null ? string.Empty : $"; {state.Reason}";
                 context.Out.WriteLine($"{id}\t{state.Status.ToString().ToLowerInvariant()}\t{tiles}\t{state.Request.Output}{reason}");
             }

@@ -28,7 +28,7 @@ internal static class SubmitCommand
         var wait = new Option<bool>("--wait") { Description = "Follow the scans until each completes or fails (exit 4 when any fails)" };
         var download = new Option<string>("--download") { Description = "With --wait: copy each scan's outputs into this folder (one sub-folder per scan when there are several)" };
         var rabbitmq = DistributedHost.RabbitMq();
-        var scan = new ScanArguments(normalization: true);
+        var scan = new ScanArguments(normalization: true, node: false);
         var command = new Command("submit", "Submit scans to the workers on RabbitMQ; prints each scan id");
         foreach (var option in new Option[] { images, model, scanId, output, wait, download, rabbitmq })
         {
@@ -95,7 +95,7 @@ internal static class SubmitCommand
             }
 
             return finals.All(s => s.Status == ScanStatus.Completed) ? 0 : 4;
-        }));
+        }, "stopped waiting: the submitted scans go on in the workers; follow them with 'batchfcn status', stop them with 'batchfcn cancel'"));
         return command;
     }
 
