@@ -16,7 +16,14 @@ public static class DistributedServiceCollectionExtensions
     /// <summary>Adds what every host of a deployment shares: <see cref="DistributedOptions"/> (<c>BatchFcn:Distributed</c>,
     /// bound strictly, validated at start), the state store, the scan steps and stores, and a MassTransit bus on
     /// <paramref name="broker"/>; with <paramref name="worker"/>, the consumers and the reconciler too.</summary>
-    public static IServiceCollection AddBatchFcnDistributed(this IServiceCollection services, IConfiguration configuration, RabbitMqAddress broker, bool worker)
+    /// <param name="services">The services.</param>
+    /// <param name="configuration">The configuration (sections under <c>BatchFcn</c>).</param>
+    /// <param name="broker">The RabbitMQ broker.</param>
+    /// <param name="worker">Whether this host consumes jobs (a worker) or only submits and reads state (the CLI).</param>
+    /// <param name="probeModel">For a worker: a small model whose session on the node's backend makes it ready (none: readiness
+    /// does not check the backend).</param>
+    public static IServiceCollection AddBatchFcnDistributed(this IServiceCollection services, IConfiguration configuration, RabbitMqAddress broker, bool worker,
+        string? probeModel = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(broker);
@@ -38,7 +45,13 @@ public static class DistributedServiceCollectionExtensions
             services.TryAddSingleton<ScanStateCache>();
             services.TryAddSingleton<ScanCompletion>();
             services.AddHostedService<ScanReconciler>();
-            services.AddHealthChecks().AddCheck<StateFolderHealthCheck>("scan-state-folder", tags: ["ready"]);
+            var health = services.AddHealthChecks().AddCheck<StateFolderHealthCheck>("scan-state-folder", tags: ["ready"]);
+            if (probeModel is not null)
+            {
+                services.TryAddSingleton(new BackendProbeModel(probeModel));
+                health.AddCheck<BackendHealthCheck>("backend", tags: ["ready"]);
+            }
+
             services.AddHostedService<WorkerHealthEndpoint>();
         }
 

@@ -10,7 +10,7 @@ namespace BatchFcn.Distributed;
 /// <summary>
 /// A worker's health over HTTP on <see cref="DistributedOptions.HealthPort"/> (0: off), for container probes:
 /// <c>GET /healthz/live</c> answers 200 while the process runs; <c>GET /healthz/ready</c> answers 200 when the health
-/// checks pass (the bus connected to RabbitMQ, the scan state folder readable), else 503 with what failed. The
+/// checks pass (the bus connected to RabbitMQ, the scan state folder readable, the backend loaded), else 503 with what failed. The
 /// answers never hold an address with a secret.
 /// </summary>
 public sealed partial class WorkerHealthEndpoint(HealthCheckService checks, IOptions<DistributedOptions> options, ILogger<WorkerHealthEndpoint> logger)

@@ -45,6 +45,7 @@ public sealed class DistributedScanTests
             string body = await ready.Content.ReadAsStringAsync();
             Assert.True(ready.IsSuccessStatusCode, body);
             Assert.Contains("scan-state-folder: Healthy", body, StringComparison.Ordinal);
+            Assert.Contains("backend: Healthy (cpu loaded)", body, StringComparison.Ordinal);
             Assert.DoesNotContain("guest:guest", body, StringComparison.Ordinal);
         }
 
@@ -77,7 +78,7 @@ public sealed class DistributedScanTests
         var status = await CliProcess.RunAsync(env, Minutes, "status");
         Assert.Equal(0, status.Code);
         Assert.Matches(@"cohort-1\tcompleted\t\d+/\d+ tiles", status.Output);
-        Assert.Contains("cohort-2\tfailed\tnot planned yet", status.Output, StringComparison.Ordinal);
+        Assert.Contains("cohort-2\tfailed\tno tiles", status.Output, StringComparison.Ordinal);
 
         Assert.Equal(0, await worker1.StopAsync(Minutes));
         Assert.Contains("worker stopped", worker1.Output, StringComparison.Ordinal);

@@ -65,7 +65,7 @@ internal static class DistributedHost
             builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Microsoft", LogLevel.None).AddFilter("MassTransit", LogLevel.Error);
         }
 
-        builder.Services.AddBatchFcnDistributed(builder.Configuration, broker, worker);
+        builder.Services.AddBatchFcnDistributed(builder.Configuration, broker, worker, worker ? DemoCommand.ModelPath : null);
         if (!worker)
         {
             // A command waits this long for an unreachable broker (a worker, under an orchestrator, waits longer).
