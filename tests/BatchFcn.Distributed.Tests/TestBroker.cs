@@ -45,25 +45,23 @@ internal sealed class TestBroker : IAsyncDisposable
         return queue;
     }
 
-    /// <summary>Messages in a queue (exact: read through rabbitmqctl-equivalent queue stats, polled until they settle).</summary>
+    /// <summary>Messages in a queue, read (and put back) through the management API rather than from its statistics,
+    /// which lag by seconds; read again until two reads 2 s apart agree.</summary>
     public async Task<int> CountAsync(string queue)
     {
         int last = -1;
-        for (int i = 0; i < 40; i++)
+        for (int i = 0; i < 15; i++)
         {
-            var json = JsonNode.Parse(await http.GetStringAsync($"/api/queues/{VirtualHost}/{queue}?columns=messages"));
-            if (json?["messages"] is { } messages)
+            var response = await http.PostAsJsonAsync($"/api/queues/{VirtualHost}/{queue}/get", new { count = 1000, ackmode = "ack_requeue_true", encoding = "auto" });
+            response.EnsureSuccessStatusCode();
+            int count = JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsArray().Count;
+            if (count == last)
             {
-                int count = messages.GetValue<int>();
-                if (count == last && (count > 0 || i >= 8))
-                {
-                    return count; // settled; a count of 0 only after ~10 s, in case a publish is on its way
-                }
-
-                last = count;
+                return count;
             }
 
-            await Task.Delay(1200); // statistics refresh every second
+            last = count;
+            await Task.Delay(2000);
         }
 
         return last;

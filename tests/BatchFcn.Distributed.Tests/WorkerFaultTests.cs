@@ -105,6 +105,38 @@ public sealed class WorkerFaultTests
     }
 
     [ServiceFact]
+    public async Task Reconciler_FinalizerDiedAfterClaiming_AnotherWorkerFinalizesOnceTheLeaseEnds()
+    {
+        await using var broker = await TestBroker.CreateAsync();
+        string completed = await broker.CountPublishedAsync<ScanCompleted>();
+        var env = DistributedScanTests.Environment(broker);
+        env["BatchFcn__Distributed__FinalizeLease"] = "00:00:03";
+        env["BatchFcn__Distributed__ReconcileInterval"] = "00:00:01";
+        await using var client = await TestClient.StartAsync(env);
+        using var worker = CliProcess.Start(env, "worker");
+        await worker.WaitForAsync("worker started", Minutes);
+        var submit = await CliProcess.RunAsync(env, Minutes, ["submit", "--image", Slide.Value.Slide, "--model", DemoClassifier, "--scan-id", "orphan", "--wait", .. Options]);
+        Assert.True(submit.Code == 0, submit.Output + worker.Output);
+        var first = (await client.States.GetAsync("orphan", default))!;
+        var output = client.Stores.ResolveFolder(first.Request.Output);
+
+        // As if the finalizer had died right after its claim: the state says finalizing, and no summary was written.
+        Assert.True(await output.DeleteAsync("summary.json"));
+        await client.States.UpdateAsync("orphan", s => s with
+        {
+            Status = ScanStatus.Finalizing,
+            FinalizingSinceUtc = DateTimeOffset.UtcNow,
+            CompletionPublished = false,
+            PublishClaimUtc = null,
+        }, default);
+
+        var final = await client.WaitForAsync("orphan", s => s.Status == ScanStatus.Completed, Minutes, () => worker.Output);
+        Assert.True(final.CompletionPublished || await client.WaitForAsync("orphan", s => s.CompletionPublished, Minutes, () => worker.Output) is not null);
+        Assert.True(await output.ExistsAsync("summary.json"), "the summary was written again");
+        Assert.Equal(2, await broker.CountAsync(completed)); // the first completion, and the one after the takeover
+    }
+
+    [ServiceFact]
     public async Task Cancel_BeforeAWorkerTookIt_ScanStaysCancelledWithNoOutputs()
     {
         await using var broker = await TestBroker.CreateAsync();
