@@ -30,12 +30,8 @@ public sealed class WorkerFaultTests
         string completed = await broker.CountPublishedAsync<ScanCompleted>();
         var env = DistributedScanTests.Environment(broker);
         await using var client = await TestClient.StartAsync(env);
-        using var worker = CliProcess.Start(env, "worker", "--concurrent-tiles", "2");
-        await worker.WaitForAsync("worker started", Minutes);
-
-        var submit = await CliProcess.RunAsync(env, Minutes, ["submit", "--image", Slide.Value.Slide, "--model", DemoClassifier, "--scan-id", "dup", .. Options]);
-        Assert.True(submit.Code == 0, submit.Output);
-        var running = await client.WaitForAsync("dup", s => s.Plan is not null || s.IsFinal, Minutes, () => worker.Output);
+        using var worker = await StartWorkerAsync(env, "--concurrent-tiles", "2");
+        var running = await SubmitUntilPlannedAsync(env, client, worker, "dup");
         Assert.True(running.TotalTiles > 10, $"{running.TotalTiles} tiles");
         var jobs = Enumerable.Range(0, running.TotalTiles).SelectMany(t => new[] { t, t }).OrderBy(_ => Random.Shared.Next())
             .Select(t => new TileJob("dup", running.Plan!, t));
@@ -54,16 +50,9 @@ public sealed class WorkerFaultTests
         string completed = await broker.CountPublishedAsync<ScanCompleted>();
         var env = DistributedScanTests.Environment(broker);
         await using var client = await TestClient.StartAsync(env);
-        using var doomed = CliProcess.Start(env, "worker", "--concurrent-tiles", "2");
-        await doomed.WaitForAsync("worker started", Minutes);
-
-        var submit = await CliProcess.RunAsync(env, Minutes, ["submit", "--image", Slide.Value.Slide, "--model", DemoClassifier, "--scan-id", "killed", .. Options]);
-        Assert.True(submit.Code == 0, submit.Output);
-        var running = await client.WaitForAsync("killed", s => s.Plan is not null || s.IsFinal, Minutes, () => doomed.Output);
-        for (int i = 0; i < 600 && (await client.States.ProgressAsync("killed", running.TotalTiles, default)).Done < 2; i++)
-        {
-            await Task.Delay(50);
-        }
+        using var doomed = await StartWorkerAsync(env, "--concurrent-tiles", "2");
+        var running = await SubmitUntilPlannedAsync(env, client, doomed, "killed");
+        await SomeTilesDoneAsync(client, running);
 
         doomed.KillHard(); // SIGKILL: jobs it held unacknowledged go back to the queue
         var progress = await client.States.ProgressAsync("killed", running.TotalTiles, default);
@@ -83,18 +72,9 @@ public sealed class WorkerFaultTests
         await using var broker = await TestBroker.CreateAsync();
         var env = DistributedScanTests.Environment(broker);
         await using var client = await TestClient.StartAsync(env);
-        using var worker = CliProcess.Start(env, "worker", "--concurrent-tiles", "2");
-        await worker.WaitForAsync("worker started", Minutes);
-
-        var submit = await CliProcess.RunAsync(env, Minutes, ["submit", "--image", Slide.Value.Slide, "--model", DemoClassifier, "--scan-id", "restart", .. Options]);
-        Assert.True(submit.Code == 0, submit.Output);
-        var running = await client.WaitForAsync("restart", s => s.Plan is not null || s.IsFinal, Minutes, () => worker.Output);
-        for (int i = 0; i < 600 && (await client.States.ProgressAsync("restart", running.TotalTiles, default)).Done < 2; i++)
-        {
-            await Task.Delay(50);
-        }
-
-        var before = await client.States.ProgressAsync("restart", running.TotalTiles, default);
+        using var worker = await StartWorkerAsync(env, "--concurrent-tiles", "2");
+        var running = await SubmitUntilPlannedAsync(env, client, worker, "restart");
+        var before = await SomeTilesDoneAsync(client, running);
         await TestBroker.RestartAsync(TimeSpan.FromSeconds(3));
         Assert.True(before.Done < before.Total, "the broker went down before the scan ended");
         var final = await client.WaitForAsync("restart", s => s.IsFinal, Minutes, () => worker.Output);
@@ -113,8 +93,7 @@ public sealed class WorkerFaultTests
         env["BatchFcn__Distributed__FinalizeLease"] = "00:00:03";
         env["BatchFcn__Distributed__ReconcileInterval"] = "00:00:01";
         await using var client = await TestClient.StartAsync(env);
-        using var worker = CliProcess.Start(env, "worker");
-        await worker.WaitForAsync("worker started", Minutes);
+        using var worker = await StartWorkerAsync(env);
         var submit = await CliProcess.RunAsync(env, Minutes, ["submit", "--image", Slide.Value.Slide, "--model", DemoClassifier, "--scan-id", "orphan", "--wait", .. Options]);
         Assert.True(submit.Code == 0, submit.Output + worker.Output);
         var first = (await client.States.GetAsync("orphan", default))!;
@@ -157,6 +136,32 @@ public sealed class WorkerFaultTests
         Assert.False(await client.Stores.ResolveFolder(state.Request.Output).ExistsAsync("plan.json"));
         var status = await CliProcess.RunAsync(env, Minutes, "status", "stopme");
         Assert.Contains("stopme\tcancelled", status.Output, StringComparison.Ordinal);
+    }
+
+    private static async Task<CliProcess> StartWorkerAsync(Dictionary<string, string> env, params string[] args)
+    {
+        var worker = CliProcess.Start(env, ["worker", .. args]);
+        await worker.WaitForAsync("worker started", Minutes);
+        return worker;
+    }
+
+    /// <summary>Submits the slide as <paramref name="scanId"/> and returns its state once planned.</summary>
+    private static async Task<ScanState> SubmitUntilPlannedAsync(Dictionary<string, string> env, TestClient client, CliProcess worker, string scanId)
+    {
+        var submit = await CliProcess.RunAsync(env, Minutes, ["submit", "--image", Slide.Value.Slide, "--model", DemoClassifier, "--scan-id", scanId, .. Options]);
+        Assert.True(submit.Code == 0, submit.Output);
+        return await client.WaitForAsync(scanId, s => s.Plan is not null || s.IsFinal, Minutes, () => worker.Output);
+    }
+
+    /// <summary>Waits until a few tiles of the scan are done, and returns its progress then.</summary>
+    private static async Task<TileProgress> SomeTilesDoneAsync(TestClient client, ScanState running)
+    {
+        for (int i = 0; i < 600 && (await client.States.ProgressAsync(running.ScanId, running.TotalTiles, default)).Done < 2; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        return await client.States.ProgressAsync(running.ScanId, running.TotalTiles, default);
     }
 
     private static async Task AssertSameAsRunAsync(Dictionary<string, string> env, TestClient client, ScanState final)

@@ -10,17 +10,12 @@ internal static class CancelCommand
     public static Command Create(CliContext context)
     {
         var ids = new Argument<string[]>("scan-id") { Description = "Scans to cancel", Arity = ArgumentArity.OneOrMore };
-        var rabbitmq = DistributedHost.RabbitMq();
-        var storage = DistributedHost.Storage();
         var command = new Command("cancel", "Cancel submitted scans: queued tiles are dropped, the state says cancelled");
         command.Arguments.Add(ids);
-        command.Options.Add(rabbitmq);
-        command.Options.Add(storage);
+        var startHost = DistributedHost.AddClientOptions(context, command);
         command.SetAction((parse, token) => context.GuardAsync(async () =>
         {
-            var settings = new Dictionary<string, string?>();
-            DistributedHost.AddStorage(settings, parse, storage);
-            using var host = await DistributedHost.StartAsync(context, parse.GetValue(rabbitmq), settings, worker: false, token).ConfigureAwait(false);
+            using var host = await startHost(parse, token).ConfigureAwait(false);
             var submitter = host.Services.GetRequiredService<ScanSubmitter>();
             int refused = 0;
             foreach (var id in parse.GetValue(ids)!)

@@ -91,6 +91,23 @@ internal static class DistributedHost
         return host;
     }
 
+    /// <summary>Adds <c>--rabbitmq</c> and <c>--storage</c> to a command that only reads and changes scan state
+    /// (<c>status</c>, <c>cancel</c>) and returns how to start its host.</summary>
+    public static Func<ParseResult, CancellationToken, Task<IHost>> AddClientOptions(CliContext context, Command command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var rabbitmq = RabbitMq();
+        var storage = Storage();
+        command.Options.Add(rabbitmq);
+        command.Options.Add(storage);
+        return (parse, token) =>
+        {
+            var settings = new Dictionary<string, string?>();
+            AddStorage(settings, parse, storage);
+            return StartAsync(context, parse.GetValue(rabbitmq), settings, worker: false, token);
+        };
+    }
+
     /// <summary>The configuration key for the storage connection string, when given.</summary>
     public static void AddStorage(Dictionary<string, string?> settings, ParseResult parse, Option<string> storage)
     {

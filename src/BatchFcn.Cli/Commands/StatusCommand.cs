@@ -10,17 +10,12 @@ internal static class StatusCommand
     public static Command Create(CliContext context)
     {
         var ids = new Argument<string[]>("scan-id") { Description = "Scans to show (default: all)", Arity = ArgumentArity.ZeroOrMore };
-        var rabbitmq = DistributedHost.RabbitMq();
-        var storage = DistributedHost.Storage();
         var command = new Command("status", "Show the state of submitted scans: status, tiles done/total, reason, output");
         command.Arguments.Add(ids);
-        command.Options.Add(rabbitmq);
-        command.Options.Add(storage);
+        var startHost = DistributedHost.AddClientOptions(context, command);
         command.SetAction((parse, token) => context.GuardAsync(async () =>
         {
-            var settings = new Dictionary<string, string?>();
-            DistributedHost.AddStorage(settings, parse, storage);
-            using var host = await DistributedHost.StartAsync(context, parse.GetValue(rabbitmq), settings, worker: false, token).ConfigureAwait(false);
+            using var host = await startHost(parse, token).ConfigureAwait(false);
             var states = host.Services.GetRequiredService<ScanStateStore>();
             var wanted = parse.GetValue(ids) is { Length: > 0 } given ? given.ToList() : await states.ListAsync(token).ToListAsync(token).ConfigureAwait(false);
             int missing = 0;
