@@ -38,7 +38,7 @@ run_tests() {
   local status=0
   dotnet test BatchFcn.sln -c Release --no-build -nologo \
     --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" || status=$?
-  # The SIMD pre-processing again with narrower instruction sets, so every path runs (STYLE.md).
+  # The SIMD pre-processing again with narrower instruction sets, so every SIMD path (AVX2, SSE, scalar) is tested.
   local flag
   for flag in DOTNET_EnableAVX2 DOTNET_EnableHWIntrinsic; do
     echo "==> SIMD tests with $flag=0"

@@ -110,7 +110,7 @@ internal static class ScanBenchmark
             return measured.Count == 0 ? double.NaN : measured[measured.Count / 2];
         }
 
-        // Throughput as DESIGN §6 defines it: image area covered by output cells (cells · S²) per second.
+        // Throughput: image area covered by output cells (cells · S²) per second.
         var outSize = result.Geometry.OutputSize(region, region);
         double cellArea = (double)s * result.Geometry.X.Geometry.Stride / 1e6;
         var pipelineSize = result.Geometry.OutputSize(pipelineRegion, pipelineRegion);

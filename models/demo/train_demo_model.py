@@ -5,7 +5,7 @@ Patches come from the same texture recipe as BatchFcn.Imaging.SyntheticSlide (gl
 with sparse nuclei, lesions with dense dark nuclei): Gaussian noise blurred with libvips' truncated
 Gaussian (amplitude >= 0.2), standardised, thresholded into nuclei, coloured, plus luminance jitter.
 Classes: 0 background, 1 tissue, 2 lesion. The network has no padding, so its converted form is exact
-on every crop (DESIGN invariant B); it is exported to ONNX the way users export theirs.
+on every crop (invariant B in docs/ARCHITECTURE.md); it is exported to ONNX the way users export theirs.
 
     /usr/bin/python3 models/demo/train_demo_model.py        # writes models/demo/lesion_classifier.onnx
 

@@ -50,7 +50,7 @@ public sealed record ConversionResult
     public required double FlopsPerPatch { get; init; }
 
     /// <summary>FLOPs per output cell when the converted network runs densely over a large image:
-    /// each layer's cost per output pixel times (S / its stride)² (DESIGN §6).</summary>
+    /// each layer's cost per output pixel times (S / its stride)².</summary>
     public required double FlopsPerCell { get; init; }
 
     /// <summary>The largest feature map's floats per input pixel (channels / stride²), input included: what

@@ -4,7 +4,7 @@ namespace BatchFcn.Conversion;
 
 /// <summary>
 /// Rewrites a patch classifier's fully-connected head as convolutions so the network runs on inputs of
-/// any size and returns a dense score map (DESIGN §1): an FC over a C×h×w volume becomes an h×w
+/// any size and returns a dense score map: an FC over a C×h×w volume becomes an h×w
 /// convolution without padding, later FCs 1×1 convolutions, global pooling a fixed stride-1 pooling.
 /// </summary>
 public static class FcnConverter

@@ -3,7 +3,7 @@ namespace BatchFcn.Geometry;
 /// <summary>
 /// Splits one axis of an image into tiles whose valid cores abut exactly: every kept cell's receptive
 /// field lies inside its tile, or runs past the image edge exactly where the tile does, so the tile's
-/// cell equals the whole-image cell bit for bit in exact arithmetic (DESIGN §2, invariant C).
+/// cell equals the whole-image cell bit for bit in exact arithmetic (invariant C in docs/ARCHITECTURE.md).
 /// Tiles at the image's edges are shifted back inside the image (by whole strides, so the grid stays
 /// aligned) to the interior tiles' length where the image allows and the tile is at least half that long:
 /// fewer distinct shapes to batch and to warm up, and never a pixel of padding.
