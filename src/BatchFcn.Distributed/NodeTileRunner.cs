@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Threading.Channels;
 using BatchFcn.Imaging;
 using BatchFcn.Scanning;
@@ -122,17 +121,7 @@ public sealed partial class NodeTileRunner(BlobStoreResolver stores, ImageOpener
     private async Task<ScanWork> OpenAsync(TileJob job)
     {
         var (planStore, planKey) = stores.ResolveFile(job.Plan);
-        ScanPlan plan;
-        try
-        {
-            plan = JsonSerializer.Deserialize<ScanPlan>(await planStore.ReadAsync(planKey).ConfigureAwait(false), ScanJson.Options)
-                ?? throw new ScanException($"'{job.Plan}' is empty");
-        }
-        catch (JsonException e)
-        {
-            throw new ScanException($"'{job.Plan}' is not a readable scan plan: {e.Message}", e);
-        }
-
+        var plan = await ScanPlanningService.ReadAsync(planStore, planKey, CancellationToken.None).ConfigureAwait(false);
         var output = stores.ResolveFolder(plan.Output);
         var image = await images.OpenAsync(plan.ImagePath).ConfigureAwait(false);
         try
@@ -248,21 +237,23 @@ public sealed partial class NodeTileRunner(BlobStoreResolver stores, ImageOpener
                 return;
             }
 
-            lock (owner.gate)
+            if (!Unregister())
             {
-                if (owner.scans.TryGetValue(scanId, out var current) && current.IsValueCreated && current.Value.IsCompletedSuccessfully
-                    && ReferenceEquals(current.Value.Result, this))
-                {
-                    owner.scans.Remove(scanId);
-                }
-                else
-                {
-                    return;
-                }
+                return;
             }
 
             LogClosed(owner.log, scanId, seconds);
             _ = CloseAsync();
+        }
+
+        /// <summary>Removes this executor from the node's open ones, if it is still the one there.</summary>
+        private bool Unregister()
+        {
+            lock (owner.gate)
+            {
+                return owner.scans.TryGetValue(scanId, out var current) && current.IsValueCreated && current.Value.IsCompletedSuccessfully
+                    && ReferenceEquals(current.Value.Result, this) && owner.scans.Remove(scanId);
+            }
         }
 
         /// <summary>An executor that stopped (it failed, or was closed) fails whatever still waits on it; the next job opens a new one.</summary>
@@ -278,14 +269,7 @@ public sealed partial class NodeTileRunner(BlobStoreResolver stores, ImageOpener
             }
 
             left.ForEach(t => t.TrySetException(failure));
-            lock (owner.gate)
-            {
-                if (owner.scans.TryGetValue(scanId, out var current) && current.IsValueCreated && current.Value.IsCompletedSuccessfully
-                    && ReferenceEquals(current.Value.Result, this))
-                {
-                    owner.scans.Remove(scanId);
-                }
-            }
+            Unregister();
 
             if (run.IsFaulted)
             {

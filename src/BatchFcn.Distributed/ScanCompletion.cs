@@ -1,4 +1,3 @@
-using System.Text.Json;
 using BatchFcn.Scanning;
 using BatchFcn.Storage;
 using MassTransit;
@@ -35,7 +34,7 @@ public sealed partial class ScanCompletion(ScanStateStore states, BlobStoreResol
         }
 
         var (planStore, planKey) = stores.ResolveFile(claimed.Plan);
-        var plan = JsonSerializer.Deserialize<ScanPlan>(await planStore.ReadAsync(planKey, cancellationToken).ConfigureAwait(false), ScanJson.Options)!;
+        var plan = await ScanPlanningService.ReadAsync(planStore, planKey, cancellationToken).ConfigureAwait(false);
         var output = stores.ResolveFolder(plan.Output);
         using var image = await images.OpenAsync(plan.ImagePath, cancellationToken).ConfigureAwait(false);
         var model = await models.LoadAsync(plan.ModelPath, cancellationToken).ConfigureAwait(false);

@@ -82,7 +82,7 @@ public sealed partial class ScanReconciler(IServiceScopeFactory scopes, ScanStat
             var missing = await states.MissingTilesAsync(scanId, state.TotalTiles, cancellationToken).ConfigureAwait(false);
             LogRequeue(logger, scanId, missing.Count, (now - last.Since).TotalMinutes);
             var endpoint = await bus.GetSendEndpoint(ScanQueues.Address(ScanQueues.Tiles)).ConfigureAwait(false);
-            await endpoint.SendBatch(missing.Select(t => new TileJob(scanId, state.Plan, t)), cancellationToken).ConfigureAwait(false);
+            await endpoint.SendBatch(TileJobs.Covering(scanId, state.Plan, missing, options.Value.TilesPerJob), cancellationToken).ConfigureAwait(false);
             seen[scanId] = (progress.Done, now);
         }
     }

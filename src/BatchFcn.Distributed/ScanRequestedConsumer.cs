@@ -82,25 +82,10 @@ public sealed partial class ScanRequestedConsumer(ScanStateStore states, ScanPla
         await SendJobsAsync(context, request.ScanId, planAddress, [.. Enumerable.Range(0, plan.Tiles.Count)]).ConfigureAwait(false);
     }
 
-    /// <summary>Queues jobs covering <paramref name="tiles"/> (ascending), consecutive tiles grouped up to the job size.</summary>
     private async Task SendJobsAsync(ConsumeContext context, string scanId, string planAddress, IReadOnlyList<int> tiles)
     {
         var endpoint = await context.GetSendEndpoint(ScanQueues.Address(ScanQueues.Tiles)).ConfigureAwait(false);
-        var jobs = new List<TileJob>();
-        int perJob = options.Value.TilesPerJob;
-        for (int i = 0; i < tiles.Count;)
-        {
-            int first = tiles[i], count = 1;
-            while (i + count < tiles.Count && count < perJob && tiles[i + count] == first + count)
-            {
-                count++;
-            }
-
-            jobs.Add(new TileJob(scanId, planAddress, first, count));
-            i += count;
-        }
-
-        await endpoint.SendBatch(jobs, context.CancellationToken).ConfigureAwait(false);
+        await endpoint.SendBatch(TileJobs.Covering(scanId, planAddress, tiles, options.Value.TilesPerJob), context.CancellationToken).ConfigureAwait(false);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scan {ScanId} planned: {Tiles} tile(s) queued, {Skipped} background skipped")]

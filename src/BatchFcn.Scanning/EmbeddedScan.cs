@@ -47,7 +47,8 @@ public sealed partial class EmbeddedScan(
     /// <summary>An <c>az://</c> output that names an existing blob (a slide, say) is refused, as a local file is.</summary>
     private async Task RefuseBlobAsOutputAsync(string address, CancellationToken cancellationToken)
     {
-        if (!BlobAddress.Parse(address).IsAzure || BlobAddress.Parse(address).Path.Length == 0)
+        var parsed = BlobAddress.Parse(address);
+        if (!parsed.IsAzure || parsed.Path.Length == 0)
         {
             return;
         }

@@ -66,22 +66,34 @@ public sealed partial class ScanPlanningService(ILogger<ScanPlanningService> log
         return scores;
     }
 
-    /// <summary>Reads a plan written by <see cref="WriteAsync"/>, or <see langword="null"/> when there is none.</summary>
+    /// <summary>Reads a plan written by <see cref="WriteAsync"/> into an output folder, or <see langword="null"/> when
+    /// there is none.</summary>
     public static async Task<ScanPlan?> ReadAsync(IBlobStore output, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(output);
         try
         {
-            var bytes = await output.ReadAsync(ScanOutputs.Plan, cancellationToken).ConfigureAwait(false);
-            return JsonSerializer.Deserialize<ScanPlan>(bytes, ScanJson.Options);
+            return await ReadAsync(output, ScanOutputs.Plan, cancellationToken).ConfigureAwait(false);
         }
         catch (BlobNotFoundException)
         {
             return null;
         }
+    }
+
+    /// <summary>Reads the plan at <paramref name="key"/> of a store (a tile job's plan address, resolved).</summary>
+    /// <exception cref="BlobNotFoundException">There is none.</exception>
+    /// <exception cref="ScanException">It is not a readable plan.</exception>
+    public static async Task<ScanPlan> ReadAsync(IBlobStore store, string key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        try
+        {
+            var bytes = await store.ReadAsync(key, cancellationToken).ConfigureAwait(false);
+            return JsonSerializer.Deserialize<ScanPlan>(bytes, ScanJson.Options) ?? throw new JsonException("it is empty");
+        }
         catch (JsonException e)
         {
-            throw new ScanException($"'{output.Describe(ScanOutputs.Plan)}' is not a readable scan plan: {e.Message}", e);
+            throw new ScanException($"'{store.Describe(key)}' is not a readable scan plan: {e.Message}", e);
         }
     }
 

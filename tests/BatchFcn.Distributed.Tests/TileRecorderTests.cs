@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using BatchFcn.Storage;
 using BatchFcn.Testing;
 
@@ -39,7 +38,7 @@ public sealed class TileRecorderTests
     }
 
     /// <summary>Counts conditional updates; can fail them.</summary>
-    private sealed class UpdateCountingStore(IBlobStore inner) : IBlobStore
+    private sealed class UpdateCountingStore(IBlobStore inner) : DelegatingBlobStore(inner)
     {
         private int updates;
 
@@ -49,7 +48,7 @@ public sealed class TileRecorderTests
 
         public TimeSpan Latency { get; init; }
 
-        public async Task<string?> TryUpdateAsync(string key, ReadOnlyMemory<byte> content, string etag, CancellationToken cancellationToken = default)
+        public override async Task<string?> TryUpdateAsync(string key, ReadOnlyMemory<byte> content, string etag, CancellationToken cancellationToken = default)
         {
             if (Fail)
             {
@@ -58,36 +57,7 @@ public sealed class TileRecorderTests
 
             Interlocked.Increment(ref updates);
             await Task.Delay(Latency, cancellationToken);
-            return await inner.TryUpdateAsync(key, content, etag, cancellationToken);
-        }
-
-        public string Describe(string key) => inner.Describe(key);
-
-        public Task<BlobInfo?> GetInfoAsync(string key, CancellationToken cancellationToken = default) => inner.GetInfoAsync(key, cancellationToken);
-
-        public Task<string> WriteAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) => inner.WriteAsync(key, content, cancellationToken);
-
-        public Task<string> WriteAsync(string key, Stream content, CancellationToken cancellationToken = default) => inner.WriteAsync(key, content, cancellationToken);
-
-        public Task<bool> TryCreateAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) => inner.TryCreateAsync(key, content, cancellationToken);
-
-        public Task<byte[]> ReadAsync(string key, CancellationToken cancellationToken = default) => inner.ReadAsync(key, cancellationToken);
-
-        public Task<int> ReadAsync(string key, Memory<byte> destination, CancellationToken cancellationToken = default) => inner.ReadAsync(key, destination, cancellationToken);
-
-        public Task<int> ReadRangeAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default) =>
-            inner.ReadRangeAsync(key, offset, destination, cancellationToken);
-
-        public Task<bool> ExistsAsync(string key, CancellationToken cancellationToken = default) => inner.ExistsAsync(key, cancellationToken);
-
-        public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default) => inner.DeleteAsync(key, cancellationToken);
-
-        public async IAsyncEnumerable<string> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-        {
-            await foreach (var key in inner.ListAsync(prefix, cancellationToken))
-            {
-                yield return key;
-            }
+            return await Inner.TryUpdateAsync(key, content, etag, cancellationToken);
         }
     }
 }
