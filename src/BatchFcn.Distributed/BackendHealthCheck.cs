@@ -9,6 +9,10 @@ namespace BatchFcn.Distributed;
 public sealed class BackendHealthCheck : IHealthCheck
 {
     private readonly Lazy<HealthCheckResult> probe;
+    private string? backend;
+
+    /// <summary>The backend the probe chose (<c>cpu</c>, <c>cuda</c>), once it ran and the backend loaded.</summary>
+    public string? Backend => Volatile.Read(ref backend);
 
     public BackendHealthCheck(BackendProbeModel model, IOptions<BackendOptions> options)
     {
@@ -20,6 +24,7 @@ public sealed class BackendHealthCheck : IHealthCheck
             {
                 var selection = BackendSelector.Select(model.Path, options.Value, logger: null);
                 selection.Backend.Dispose();
+                Volatile.Write(ref backend, selection.Backend.Name);
                 return HealthCheckResult.Healthy($"{selection.Backend.Name} loaded");
             }
             catch (Exception e) when (e is BackendUnavailableException or IOException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)

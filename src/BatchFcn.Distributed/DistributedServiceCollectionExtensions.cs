@@ -49,10 +49,12 @@ public static class DistributedServiceCollectionExtensions
             if (probeModel is not null)
             {
                 services.TryAddSingleton(new BackendProbeModel(probeModel));
+                services.TryAddSingleton<BackendHealthCheck>(); // one probe per process, not one per readiness check
                 health.AddCheck<BackendHealthCheck>("backend", tags: ["ready"]);
             }
 
             services.AddHostedService<WorkerHealthEndpoint>();
+            services.AddHostedService<WorkerGauges>();
         }
 
         services.Configure<MassTransitHostOptions>(o =>

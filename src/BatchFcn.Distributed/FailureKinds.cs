@@ -17,4 +17,20 @@ public static class FailureKinds
     ];
 
     public static bool IsPermanent(Exception e) => Permanent.Any(t => t.IsInstanceOfType(e));
+
+    /// <summary>A failure's kind in a word, for metrics (a low-cardinality tag): image, model, input, storage, access,
+    /// backend, request or other.</summary>
+    /// <param name="exceptionType">The failure's exception type's full name.</param>
+    public static string Name(string? exceptionType) => exceptionType switch
+    {
+        _ when exceptionType == typeof(ImageReadException).FullName => "image",
+        _ when exceptionType == typeof(ConversionException).FullName => "model",
+        _ when exceptionType == typeof(BlobNotFoundException).FullName => "input",
+        _ when exceptionType == typeof(StorageUnavailableException).FullName => "storage",
+        _ when exceptionType == typeof(UnauthorizedAccessException).FullName => "access",
+        _ when exceptionType == typeof(Inference.BackendUnavailableException).FullName => "backend",
+        _ when exceptionType == typeof(ScanException).FullName || exceptionType == typeof(FormatException).FullName
+            || exceptionType == typeof(ArgumentException).FullName => "request",
+        _ => "other",
+    };
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using BatchFcn.Imaging;
 using BatchFcn.Scanning;
@@ -14,11 +15,12 @@ namespace BatchFcn.Distributed;
 /// stays open while jobs of its scan keep coming and closes after <see cref="IdleTimeout"/> without one.
 /// </summary>
 public sealed partial class NodeTileRunner(BlobStoreResolver stores, ImageOpener images, ModelRepository models, InferenceSessions sessions,
-    IOptions<NodeOptions> node, ILogger<NodeTileRunner> logger) : IAsyncDisposable
+    ScanTelemetry telemetry, IOptions<NodeOptions> node, ILogger<NodeTileRunner> logger) : IAsyncDisposable
 {
     private readonly Lock gate = new();
     private readonly Dictionary<string, Lazy<Task<ScanWork>>> scans = [];
     private readonly ILogger log = logger;
+    private readonly ScanTelemetry telemetry = telemetry;
 
     /// <summary>How long an executor waits for another job of its scan before it closes.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
@@ -30,8 +32,9 @@ public sealed partial class NodeTileRunner(BlobStoreResolver stores, ImageOpener
         return (await WorkAsync(job, cancellationToken).ConfigureAwait(false)).Plan;
     }
 
-    /// <summary>Computes tiles [first, first + count) of the job's scan, or finds them done; returns when every chunk is in the store.</summary>
-    public async Task RunAsync(TileJob job, CancellationToken cancellationToken)
+    /// <summary>Computes tiles [first, first + count) of the job's scan, or finds them done; returns when every chunk is in
+    /// the store, with the seconds their stages took here. The tiles' spans go under the span current here (the job's).</summary>
+    public async Task<TileJobRun> RunAsync(TileJob job, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
         var work = await WorkAsync(job, cancellationToken).ConfigureAwait(false);
@@ -41,10 +44,11 @@ public sealed partial class NodeTileRunner(BlobStoreResolver stores, ImageOpener
             throw new ScanException($"tile job {job.FirstTile}+{job.TileCount} lies outside scan '{job.ScanId}', which has {tiles.Count} tiles");
         }
 
-        var waits = new List<Task>();
+        var waits = new List<Task<TileStageTimes>>();
+        var parent = Activity.Current?.Context ?? default;
         for (int i = job.FirstTile; i < job.FirstTile + job.TileCount; i++)
         {
-            waits.Add(work.Wait(tiles[i]));
+            waits.Add(work.Wait(tiles[i], parent));
         }
 
         for (int i = job.FirstTile; i < job.FirstTile + job.TileCount; i++)
@@ -54,7 +58,8 @@ public sealed partial class NodeTileRunner(BlobStoreResolver stores, ImageOpener
 
         try
         {
-            await Task.WhenAll(waits).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var times = await Task.WhenAll(waits).WaitAsync(cancellationToken).ConfigureAwait(false);
+            return new TileJobRun(times.Aggregate(default(TileStageTimes), (sum, t) => sum + t), work.Backend, work.Plan.Manifest.SourceModel);
         }
         finally
         {
@@ -133,7 +138,10 @@ public sealed partial class NodeTileRunner(BlobStoreResolver stores, ImageOpener
             var executor = new TileExecutor(new TileProcessor(plan, image, backends.Network, backends.Rest), scores, output, node.Value, backends.Network.Name)
             {
                 TileDone = work.Done,
+                Telemetry = telemetry,
+                TraceParent = work.TraceParent,
             };
+            work.Backend = backends.Network.Name;
             work.Start(executor);
             LogOpened(log, job.ScanId, backends.Network.Name, executor.Readers);
             return work;
@@ -155,25 +163,29 @@ public sealed partial class NodeTileRunner(BlobStoreResolver stores, ImageOpener
     private sealed class ScanWork(ScanPlan plan, IImageSource image, NodeTileRunner owner, string scanId) : IDisposable
     {
         private readonly Lock gate = new();
-        private readonly Dictionary<TileTask, List<TaskCompletionSource>> waiting = new(ReferenceEqualityComparer.Instance);
+        private readonly Dictionary<TileTask, List<TaskCompletionSource<TileStageTimes>>> waiting = new(ReferenceEqualityComparer.Instance);
+        private readonly Dictionary<TileTask, ActivityContext> parents = new(ReferenceEqualityComparer.Instance);
         private Task running = Task.CompletedTask;
         private long lastUse = Environment.TickCount64;
         private Timer? idle;
 
         public ScanPlan Plan { get; } = plan;
 
+        public string Backend { get; set; } = string.Empty;
+
         public Channel<TileTask> Tiles { get; } = Channel.CreateUnbounded<TileTask>(new UnboundedChannelOptions { SingleReader = true });
 
         public void Start(TileExecutor executor)
         {
+            owner.telemetry.ScanActive(+1);
             running = Task.Run(() => executor.RunAsync(Tiles.Reader, null, CancellationToken.None));
             _ = running.ContinueWith(Ended, TaskScheduler.Default);
             idle = new Timer(_ => CloseIfIdle(), null, owner.IdleTimeout, owner.IdleTimeout);
         }
 
-        public Task Wait(TileTask tile)
+        public Task<TileStageTimes> Wait(TileTask tile, ActivityContext parent)
         {
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var done = new TaskCompletionSource<TileStageTimes>(TaskCreationOptions.RunContinuationsAsynchronously);
             lock (gate)
             {
                 if (running.IsCompleted)
@@ -188,21 +200,36 @@ public sealed partial class NodeTileRunner(BlobStoreResolver stores, ImageOpener
                 }
 
                 list.Add(done);
+                parents.TryAdd(tile, parent);
                 Touch();
             }
 
             return done.Task;
         }
 
-        public void Done(TileTask tile)
+        public void Done(TileTask tile, TileStageTimes times)
         {
-            List<TaskCompletionSource>? list;
+            List<TaskCompletionSource<TileStageTimes>>? list;
             lock (gate)
             {
                 waiting.Remove(tile, out list);
+                parents.Remove(tile);
             }
 
-            list?.ForEach(t => t.TrySetResult());
+            // One job's wait gets the tile's seconds; another job holding the same tile did no work of its own.
+            for (int i = 0; i < (list?.Count ?? 0); i++)
+            {
+                list![i].TrySetResult(i == 0 ? times : default);
+            }
+        }
+
+        /// <summary>The span of the job that brought <paramref name="tile"/> (the first, when two jobs hold it).</summary>
+        public ActivityContext TraceParent(TileTask tile)
+        {
+            lock (gate)
+            {
+                return parents.TryGetValue(tile, out var parent) ? parent : default;
+            }
         }
 
         public void Dispose() => idle?.Dispose();
@@ -260,12 +287,14 @@ public sealed partial class NodeTileRunner(BlobStoreResolver stores, ImageOpener
         private void Ended(Task run)
         {
             idle?.Dispose();
+            owner.telemetry.ScanActive(-1);
             var failure = run.Exception?.InnerException ?? new ScanException($"scan '{scanId}': the tile executor on this node stopped");
-            List<TaskCompletionSource> left;
+            List<TaskCompletionSource<TileStageTimes>> left;
             lock (gate)
             {
                 left = [.. waiting.Values.SelectMany(l => l)];
                 waiting.Clear();
+                parents.Clear();
             }
 
             left.ForEach(t => t.TrySetException(failure));

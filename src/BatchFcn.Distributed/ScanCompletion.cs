@@ -14,7 +14,8 @@ namespace BatchFcn.Distributed;
 /// so a finalizer that died never leaves a scan stuck (its tile job is re-delivered, or the reconciler finds it).
 /// </summary>
 public sealed partial class ScanCompletion(ScanStateStore states, BlobStoreResolver stores, ImageOpener images, ModelRepository models,
-    InferenceSessions sessions, ScanFinalizingService finalizing, IOptions<DistributedOptions> options, TimeProvider time, ILogger<ScanCompletion> logger)
+    InferenceSessions sessions, ScanFinalizingService finalizing, ScanTelemetry telemetry, IOptions<DistributedOptions> options, TimeProvider time,
+    ILogger<ScanCompletion> logger)
 {
     /// <summary>How long a claim to publish <see cref="ScanCompleted"/> holds before another worker may publish instead.</summary>
     public static readonly TimeSpan PublishClaimLease = TimeSpan.FromSeconds(30);
@@ -40,8 +41,9 @@ public sealed partial class ScanCompletion(ScanStateStore states, BlobStoreResol
         var model = await models.LoadAsync(plan.ModelPath, cancellationToken).ConfigureAwait(false);
         var backends = sessions.Get(model, plan);
         long started = time.GetTimestamp() - (long)((time.GetUtcNow() - claimed.SubmittedUtc).TotalSeconds * time.TimestampFrequency);
-        var summary = await finalizing.FinalizeAsync(plan, image, output, new ScanRun(backends, started, 0, new StageTimings()), cancellationToken)
-            .ConfigureAwait(false);
+        var stages = await states.StageTimesAsync(scanId, claimed.TotalTiles, cancellationToken).ConfigureAwait(false);
+        var run = new ScanRun(backends, started, claimed.PlanSeconds, StageTimings.FromSeconds(stages));
+        var summary = await finalizing.FinalizeAsync(plan, image, output, run, cancellationToken).ConfigureAwait(false);
         string summaryAddress = output.Describe(ScanOutputs.Summary);
         var completed = await states.UpdateAsync(scanId, s => s.Status == ScanStatus.Finalizing
             ? s with { Status = ScanStatus.Completed, Summary = summaryAddress }
@@ -52,6 +54,7 @@ public sealed partial class ScanCompletion(ScanStateStore states, BlobStoreResol
         }
 
         LogCompleted(logger, scanId, summary.Tiles.Computed, summaryAddress);
+        telemetry.ScanFinished("completed");
         await PublishCompletedAsync(completed, publisher, cancellationToken).ConfigureAwait(false);
     }
 

@@ -28,7 +28,7 @@ public sealed class ScanFaultConsumer(ScanFailures failures) : IConsumer<Fault<S
 
         var first = exceptions.FirstOrDefault();
         string reason = first is null ? "failed for an unknown reason" : Reason(first);
-        return failures.FailAsync(scanId, reason, context, context.CancellationToken);
+        return failures.FailAsync(scanId, reason, FailureKinds.Name(first?.ExceptionType), context, context.CancellationToken);
     }
 
     /// <summary>The message of a failure the user can act on; for others, what kind of failure it was too.</summary>

@@ -14,7 +14,8 @@ namespace BatchFcn.Distributed;
 /// nothing new); one for a scan that is final is dropped.
 /// </summary>
 public sealed partial class ScanRequestedConsumer(ScanStateStore states, ScanPlanningService planning, ImageOpener images, ModelRepository models,
-    BlobStoreResolver stores, ScanCompletion completion, IOptions<DistributedOptions> options, TimeProvider time, ILogger<ScanRequestedConsumer> logger)
+    BlobStoreResolver stores, ScanCompletion completion, ScanTelemetry telemetry, IOptions<DistributedOptions> options, TimeProvider time,
+    ILogger<ScanRequestedConsumer> logger)
     : IConsumer<ScanRequested>
 {
     public async Task Consume(ConsumeContext<ScanRequested> context)
@@ -22,6 +23,7 @@ public sealed partial class ScanRequestedConsumer(ScanStateStore states, ScanPla
         ArgumentNullException.ThrowIfNull(context);
         var request = context.Message;
         var token = context.CancellationToken;
+        JobTelemetry.Received(telemetry, context, "scans", time);
         if (ScanIds.Problem(request.ScanId) is { } badId)
         {
             throw new ScanException(badId);
@@ -56,15 +58,22 @@ public sealed partial class ScanRequestedConsumer(ScanStateStore states, ScanPla
             throw new ScanException(string.Join("; ", problems));
         }
 
+        long planStart = time.GetTimestamp();
+        using var span = ScanTelemetry.Source.StartActivity(ScanStages.Plan);
+        span?.SetTag("batchfcn.scan.id", request.ScanId);
         var output = stores.ResolveFolder(request.Output);
         using var image = await images.OpenAsync(request.Image, token).ConfigureAwait(false);
         var model = await models.LoadAsync(request.Model, token).ConfigureAwait(false);
         var plan = planning.Plan(request, image, model, output);
         await planning.WriteAsync(plan, model, output, token).ConfigureAwait(false);
         await states.StartTilesAsync(request.ScanId, plan.Tiles.Count, token).ConfigureAwait(false);
+        double planSeconds = time.GetElapsedTime(planStart).TotalSeconds;
+        span?.SetTag("batchfcn.tiles", plan.Tiles.Count);
+        span?.Dispose();
+        telemetry.Stage(ScanStages.Plan, planSeconds, "none", plan.Manifest.SourceModel);
         string planAddress = output.Describe(ScanOutputs.Plan);
         var running = await states.UpdateAsync(request.ScanId, s => s.Status == ScanStatus.Submitted
-            ? s with { Status = ScanStatus.Running, TotalTiles = plan.Tiles.Count, Plan = planAddress }
+            ? s with { Status = ScanStatus.Running, TotalTiles = plan.Tiles.Count, Plan = planAddress, PlanSeconds = planSeconds }
             : null, token).ConfigureAwait(false);
         if (running is null)
         {

@@ -21,6 +21,9 @@ public sealed record ScanState
     /// <summary>Where the plan is, once planned.</summary>
     public string? Plan { get; init; }
 
+    /// <summary>Seconds the plan step took.</summary>
+    public double PlanSeconds { get; init; }
+
     /// <summary>Why the scan failed or was cancelled.</summary>
     public string? Reason { get; init; }
 

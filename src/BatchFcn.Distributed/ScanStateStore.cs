@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Numerics;
 using System.Text.Json;
 using BatchFcn.Scanning;
@@ -69,8 +70,9 @@ public sealed class ScanStateStore(IBlobStore folder, TimeProvider time)
     public Task StartTilesAsync(string scanId, int total, CancellationToken cancellationToken) =>
         folder.TryCreateAsync(Key(scanId, BitsName), new byte[(total + 7) / 8], cancellationToken);
 
-    /// <summary>Marks tiles done; marking a tile again changes nothing.</summary>
-    public async Task<TileProgress> RecordTilesAsync(string scanId, int total, IEnumerable<int> tiles, CancellationToken cancellationToken)
+    /// <summary>Marks tiles done and adds the seconds their stages took to the scan's; marking a tile again changes
+    /// nothing (its seconds are not added twice).</summary>
+    public async Task<TileProgress> RecordTilesAsync(string scanId, int total, IEnumerable<int> tiles, TileStageTimes times, CancellationToken cancellationToken)
     {
         var indices = tiles.ToArray();
         string key = Key(scanId, BitsName);
@@ -79,6 +81,7 @@ public sealed class ScanStateStore(IBlobStore folder, TimeProvider time)
             var info = await folder.GetInfoAsync(key, cancellationToken).ConfigureAwait(false)
                 ?? throw new ScanException($"scan '{scanId}' has no tile record; it was never planned");
             var bits = await folder.ReadAsync(key, cancellationToken).ConfigureAwait(false);
+            int length = (total + 7) / 8;
             bool changed = false;
             foreach (int tile in indices)
             {
@@ -88,9 +91,17 @@ public sealed class ScanStateStore(IBlobStore folder, TimeProvider time)
                 bits[tile >> 3] |= mask;
             }
 
-            if (!changed || await folder.TryUpdateAsync(key, bits, info.ETag, cancellationToken).ConfigureAwait(false) is not null)
+            if (!changed)
             {
-                return new TileProgress(Count(bits), total);
+                return new TileProgress(Count(bits, total), total);
+            }
+
+            var record = new byte[length + StageBytes];
+            bits.AsSpan(0, length).CopyTo(record);
+            WriteStages(record.AsSpan(length), ReadStages(bits, total) + times);
+            if (await folder.TryUpdateAsync(key, record, info.ETag, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                return new TileProgress(Count(record, total), total);
             }
         }
     }
@@ -100,7 +111,7 @@ public sealed class ScanStateStore(IBlobStore folder, TimeProvider time)
     {
         try
         {
-            return new TileProgress(Count(await folder.ReadAsync(Key(scanId, BitsName), cancellationToken).ConfigureAwait(false)), total);
+            return new TileProgress(Count(await folder.ReadAsync(Key(scanId, BitsName), cancellationToken).ConfigureAwait(false), total), total);
         }
         catch (BlobNotFoundException)
         {
@@ -141,5 +152,52 @@ public sealed class ScanStateStore(IBlobStore folder, TimeProvider time)
 
     private static byte[] Serialize(ScanState state) => JsonSerializer.SerializeToUtf8Bytes(state, ScanJson.Options);
 
-    private static int Count(byte[] bits) => bits.Sum(b => BitOperations.PopCount(b));
+    /// <summary>The seconds the recorded tiles' stages took, summed over every worker (zero before any tile).</summary>
+    public async Task<TileStageTimes> StageTimesAsync(string scanId, int total, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return ReadStages(await folder.ReadAsync(Key(scanId, BitsName), cancellationToken).ConfigureAwait(false), total);
+        }
+        catch (BlobNotFoundException)
+        {
+            return default;
+        }
+    }
+
+    /// <summary>The tile record is one bit per tile, then the recorded tiles' stage seconds (read, preprocess, infer,
+    /// write) as little-endian doubles: one conditional update records both, so they never disagree.</summary>
+    private const int StageBytes = 4 * sizeof(double);
+
+    private static TileStageTimes ReadStages(byte[] record, int total)
+    {
+        int at = (total + 7) / 8;
+        if (record.Length < at + StageBytes)
+        {
+            return default;
+        }
+
+        var s = record.AsSpan(at);
+        return new TileStageTimes(BinaryPrimitives.ReadDoubleLittleEndian(s), BinaryPrimitives.ReadDoubleLittleEndian(s[8..]),
+            BinaryPrimitives.ReadDoubleLittleEndian(s[16..]), BinaryPrimitives.ReadDoubleLittleEndian(s[24..]));
+    }
+
+    private static void WriteStages(Span<byte> s, TileStageTimes times)
+    {
+        BinaryPrimitives.WriteDoubleLittleEndian(s, times.Read);
+        BinaryPrimitives.WriteDoubleLittleEndian(s[8..], times.Preprocess);
+        BinaryPrimitives.WriteDoubleLittleEndian(s[16..], times.Infer);
+        BinaryPrimitives.WriteDoubleLittleEndian(s[24..], times.Write);
+    }
+
+    private static int Count(byte[] record, int total)
+    {
+        int count = 0;
+        foreach (byte b in record.AsSpan(0, Math.Min(record.Length, (total + 7) / 8)))
+        {
+            count += BitOperations.PopCount(b);
+        }
+
+        return count;
+    }
 }

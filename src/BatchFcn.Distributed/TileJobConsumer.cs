@@ -11,7 +11,7 @@ namespace BatchFcn.Distributed;
 /// completed scan are dropped without work.
 /// </summary>
 public sealed partial class TileJobConsumer(ScanStateCache states, NodeTileRunner runner, TileRecorder recorder, ScanCompletion completion,
-    ILogger<TileJobConsumer> logger)
+    ScanTelemetry telemetry, TimeProvider time, ILogger<TileJobConsumer> logger)
     : IConsumer<TileJob>
 {
     public async Task Consume(ConsumeContext<TileJob> context)
@@ -19,6 +19,7 @@ public sealed partial class TileJobConsumer(ScanStateCache states, NodeTileRunne
         ArgumentNullException.ThrowIfNull(context);
         var job = context.Message;
         var token = context.CancellationToken;
+        JobTelemetry.Received(telemetry, context, "tiles", time);
         var state = await states.GetAsync(job.ScanId, token).ConfigureAwait(false)
             ?? throw new ScanException($"tile job for unknown scan '{job.ScanId}'");
         if (state.IsFinal)
@@ -28,12 +29,21 @@ public sealed partial class TileJobConsumer(ScanStateCache states, NodeTileRunne
             return;
         }
 
+        var run = TileJobRun.None;
         if (state.Status == ScanStatus.Running)
         {
-            await runner.RunAsync(job, token).ConfigureAwait(false);
+            run = await runner.RunAsync(job, token).ConfigureAwait(false);
         }
 
-        var progress = await recorder.RecordAsync(job.ScanId, state.TotalTiles, Enumerable.Range(job.FirstTile, job.TileCount), token).ConfigureAwait(false);
+        long recording = time.GetTimestamp();
+        TileProgress progress;
+        using (var span = ScanTelemetry.Source.StartActivity(ScanStages.Complete))
+        {
+            span?.SetTag("batchfcn.scan.id", job.ScanId);
+            progress = await recorder.RecordAsync(job.ScanId, state.TotalTiles, Enumerable.Range(job.FirstTile, job.TileCount), run.Times, token).ConfigureAwait(false);
+        }
+
+        telemetry.Stage(ScanStages.Complete, time.GetElapsedTime(recording).TotalSeconds, run.Backend, run.Model);
         if (progress.Complete)
         {
             await completion.TryFinalizeAsync(job.ScanId, context, token).ConfigureAwait(false);

@@ -1,3 +1,5 @@
+using BatchFcn.Scanning;
+
 namespace BatchFcn.Distributed;
 
 /// <summary>
@@ -13,7 +15,7 @@ public sealed class TileRecorder(ScanStateStore states)
     private readonly HashSet<string> writing = [];
 
     /// <summary>Marks <paramref name="tiles"/> of a scan done; returns the progress the update that included them saw.</summary>
-    public Task<TileProgress> RecordAsync(string scanId, int total, IEnumerable<int> tiles, CancellationToken cancellationToken)
+    public Task<TileProgress> RecordAsync(string scanId, int total, IEnumerable<int> tiles, TileStageTimes times, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tiles);
         Task<TileProgress> done;
@@ -26,6 +28,7 @@ public sealed class TileRecorder(ScanStateStore states)
             }
 
             batch.Tiles.AddRange(tiles);
+            batch.Times += times;
             done = batch.Done.Task;
             start = writing.Add(scanId);
         }
@@ -54,7 +57,7 @@ public sealed class TileRecorder(ScanStateStore states)
 
             try
             {
-                batch.Done.SetResult(await states.RecordTilesAsync(scanId, batch.Total, batch.Tiles, CancellationToken.None).ConfigureAwait(false));
+                batch.Done.SetResult(await states.RecordTilesAsync(scanId, batch.Total, batch.Tiles, batch.Times, CancellationToken.None).ConfigureAwait(false));
             }
             catch (Exception e)
             {
@@ -68,6 +71,8 @@ public sealed class TileRecorder(ScanStateStore states)
         public int Total { get; } = total;
 
         public List<int> Tiles { get; } = [];
+
+        public TileStageTimes Times { get; set; }
 
         public TaskCompletionSource<TileProgress> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

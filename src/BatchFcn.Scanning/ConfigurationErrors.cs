@@ -40,6 +40,7 @@ public static partial class ConfigurationErrors
         ["NodeOptions"] = "BatchFcn:Node",
         ["BackendOptions"] = "BatchFcn:Backend",
         ["DistributedOptions"] = "BatchFcn:Distributed",
+        ["TelemetryOptions"] = "BatchFcn:Telemetry",
         ["Normalization"] = "BatchFcn:Scan:Normalization",
     };
 

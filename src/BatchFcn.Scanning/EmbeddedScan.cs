@@ -13,7 +13,7 @@ namespace BatchFcn.Scanning;
 /// </summary>
 public sealed partial class EmbeddedScan(
     BlobStoreResolver stores, ModelRepository models, ImageOpener images, InferenceSessions sessions, ScanPlanningService planning,
-    ScanFinalizingService finalizing, IOptions<NodeOptions> node, TimeProvider time, ILogger<EmbeddedScan> logger)
+    ScanFinalizingService finalizing, ScanTelemetry telemetry, IOptions<NodeOptions> node, TimeProvider time, ILogger<EmbeddedScan> logger)
 {
     /// <exception cref="ScanException">Bad options, an output folder holding another scan, a plan that does not fit.</exception>
     /// <exception cref="Imaging.ImageReadException">The image cannot be read.</exception>
@@ -22,6 +22,9 @@ public sealed partial class EmbeddedScan(
     {
         ArgumentNullException.ThrowIfNull(request);
         long started = time.GetTimestamp();
+        using var scanSpan = ScanTelemetry.Source.StartActivity("scan");
+        scanSpan?.SetTag("batchfcn.scan.id", request.ScanId);
+        var planSpan = ScanTelemetry.Source.StartActivity(ScanStages.Plan);
         var problems = ScanOptionsValidator.Problems(request);
         if (problems.Count > 0)
         {
@@ -38,9 +41,34 @@ public sealed partial class EmbeddedScan(
 
         var scores = await planning.WriteAsync(plan, model, output, cancellationToken).ConfigureAwait(false);
         double planSeconds = time.GetElapsedTime(started).TotalSeconds;
-        var executor = new TileExecutor(new TileProcessor(plan, image, backends.Network, backends.Rest), scores, output, node.Value, backends.Network.Name);
+        planSpan?.Dispose();
+        string backend = backends.Network.Name;
+        telemetry.Stage(ScanStages.Plan, planSeconds, backend, plan.Manifest.SourceModel);
+        if (scanSpan is { IsAllDataRequested: true })
+        {
+            scanSpan.SetTag("batchfcn.scan.id", plan.ScanId);
+            scanSpan.SetTag("batchfcn.image", Path.GetFileName(plan.ImagePath));
+            scanSpan.SetTag("batchfcn.image.pixels", plan.LevelWidth * (long)plan.LevelHeight);
+            scanSpan.SetTag("batchfcn.model", plan.Manifest.SourceModel);
+            scanSpan.SetTag("batchfcn.backend", backend);
+            scanSpan.SetTag("batchfcn.tiles", plan.Tiles.Count);
+        }
+
+        var executor = new TileExecutor(new TileProcessor(plan, image, backends.Network, backends.Rest), scores, output, node.Value, backend)
+        {
+            Telemetry = telemetry,
+        };
         LogReaders(logger, executor.Readers);
-        await executor.RunAsync(progress, cancellationToken).ConfigureAwait(false);
+        telemetry.ScanActive(+1);
+        try
+        {
+            await executor.RunAsync(progress, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            telemetry.ScanActive(-1);
+        }
+
         return await finalizing.FinalizeAsync(plan, image, output, new ScanRun(backends, started, planSeconds, executor.Timings), cancellationToken).ConfigureAwait(false);
     }
 

@@ -8,7 +8,7 @@ namespace BatchFcn.Scanning;
 /// The finalize step: reads the chunks through the store (any process can do it), writes the heatmap, the optional
 /// NumPy export and, last, <see cref="ScanOutputs.Summary"/>, whose presence marks the scan finished.
 /// </summary>
-public sealed class ScanFinalizingService(TimeProvider time)
+public sealed class ScanFinalizingService(ScanTelemetry telemetry, TimeProvider time)
 {
     public async Task<ScanSummary> FinalizeAsync(ScanPlan plan, IImageSource image, IBlobStore output, ScanRun run, CancellationToken cancellationToken)
     {
@@ -16,6 +16,8 @@ public sealed class ScanFinalizingService(TimeProvider time)
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(run);
         long finalizeStart = time.GetTimestamp();
+        using var span = ScanTelemetry.Source.StartActivity(ScanStages.Finalize);
+        span?.SetTag("batchfcn.scan.id", plan.ScanId);
         var scores = await ZarrScoreArray.OpenAsync(output, ScanOutputs.Scores, cancellationToken).ConfigureAwait(false);
         var outcome = await ScanFinalizer.FinalizeAsync(plan, scores, image, output, cancellationToken).ConfigureAwait(false);
         var writers = new List<string>();
@@ -50,6 +52,7 @@ public sealed class ScanFinalizingService(TimeProvider time)
             Split = plan.Split,
         };
         await output.WriteAsync(ScanOutputs.Summary, JsonSerializer.SerializeToUtf8Bytes(summary, ScanJson.Options), cancellationToken).ConfigureAwait(false);
+        telemetry.Stage(ScanStages.Finalize, time.GetElapsedTime(finalizeStart).TotalSeconds, backend.Name, manifest.SourceModel);
         return summary;
     }
 }

@@ -13,7 +13,7 @@ namespace BatchFcn.Scanning;
 /// classifier converted on the fly (<see cref="ScanOutputs.ModelFolder"/>), <see cref="ScanOutputs.Plan"/> and the score
 /// array's metadata. Nothing is written until the plan is complete and valid.
 /// </summary>
-public sealed partial class ScanPlanningService(ILogger<ScanPlanningService> logger)
+public sealed partial class ScanPlanningService(ScanTelemetry telemetry, ILogger<ScanPlanningService> logger)
 {
     /// <summary>Plans a scan without writing anything.</summary>
     /// <exception cref="ScanException">The options do not fit this model or image (heatmap class, density, size).</exception>
@@ -63,6 +63,7 @@ public sealed partial class ScanPlanningService(ILogger<ScanPlanningService> log
         var scores = await ZarrScoreArray.CreateAsync(output, ScanOutputs.Scores, plan.Classes, plan.Rows, plan.Cols, plan.ChunkRows, plan.ChunkCols,
             Attributes(plan), cancellationToken).ConfigureAwait(false);
         await output.WriteAsync(ScanOutputs.Plan, JsonSerializer.SerializeToUtf8Bytes(plan, ScanJson.Options), cancellationToken).ConfigureAwait(false);
+        telemetry.Planned(plan.Manifest.SourceModel, plan.Tiles.Count, plan.SkippedTiles);
         return scores;
     }
 

@@ -31,6 +31,8 @@ public static class ScanningServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BackendOptions>, BackendOptionsValidator>());
 
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<ScanTelemetry>();
         services.TryAddSingleton<ModelRepository>();
         services.TryAddSingleton<ImageOpener>();
         services.TryAddSingleton<InferenceSessions>();
@@ -45,8 +47,15 @@ public static class ScanningServiceCollectionExtensions
     public static IServiceCollection AddBatchFcnStorage(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.TryAddSingleton(provider => BlobStoreResolver.FromCommandLineOrEnvironment(
-            configuration[$"{Section}:Storage:ConnectionString"], null, provider.GetService<ILoggerFactory>()?.CreateLogger<BlobStoreResolver>()));
+        services.AddMetrics();
+        services.TryAddSingleton<ScanTelemetry>();
+        services.TryAddSingleton(provider =>
+        {
+            var telemetry = provider.GetRequiredService<ScanTelemetry>();
+            return BlobStoreResolver.FromCommandLineOrEnvironment(configuration[$"{Section}:Storage:ConnectionString"],
+                new Storage.Azure.AzureStorageOptions { OnRetry = () => telemetry.Retry("storage") },
+                provider.GetService<ILoggerFactory>()?.CreateLogger<BlobStoreResolver>());
+        });
         return services;
     }
 

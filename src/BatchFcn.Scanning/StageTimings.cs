@@ -19,6 +19,17 @@ public sealed class StageTimings
 
     public double WriteSeconds => Seconds(write);
 
+    /// <summary>Timings from seconds measured elsewhere (the tile record of a distributed scan).</summary>
+    public static StageTimings FromSeconds(TileStageTimes seconds)
+    {
+        var timings = new StageTimings();
+        timings.read = Ticks(seconds.Read);
+        timings.preprocess = Ticks(seconds.Preprocess);
+        timings.infer = Ticks(seconds.Infer);
+        timings.write = Ticks(seconds.Write);
+        return timings;
+    }
+
     public void AddRead(long ticks) => Interlocked.Add(ref read, ticks);
 
     public void AddPreprocess(long ticks) => Interlocked.Add(ref preprocess, ticks);
@@ -28,4 +39,6 @@ public sealed class StageTimings
     public void AddWrite(long ticks) => Interlocked.Add(ref write, ticks);
 
     private static double Seconds(long ticks) => ticks / (double)Stopwatch.Frequency;
+
+    private static long Ticks(double seconds) => (long)Math.Round(seconds * Stopwatch.Frequency);
 }

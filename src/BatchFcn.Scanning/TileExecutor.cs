@@ -20,12 +20,62 @@ public sealed class TileExecutor
 
     private sealed record Result(Batch Batch, Inference.InferenceOutput Output);
 
+    /// <summary>A tile in flight: its span (when traced) and the seconds its stages took so far.</summary>
+    private sealed class TileTrace(Activity? span)
+    {
+        private readonly Lock gate = new();
+        private TileStageTimes times;
+
+        public Activity? Span { get; } = span;
+
+        /// <summary>Arrivals of the tile in flight: the same tile held by two jobs is computed twice, traced once.</summary>
+        public int Arrivals { get; set; } = 1;
+
+        public TileStageTimes Times
+        {
+            get
+            {
+                lock (gate)
+                {
+                    return times;
+                }
+            }
+        }
+
+        /// <summary>Adds a stage's seconds and, when traced, its span under the tile's.</summary>
+        public void Stage(string name, long startTicks, long endTicks, double share, TileStageTimes add)
+        {
+            lock (gate)
+            {
+                times += add;
+            }
+
+            if (Span is null)
+            {
+                return;
+            }
+
+            var now = DateTimeOffset.UtcNow;
+            long nowTicks = Stopwatch.GetTimestamp();
+            var span = ScanTelemetry.StartDetached(name, Span.Context, now - Stopwatch.GetElapsedTime(startTicks, nowTicks));
+            if (span is not null && share < 1)
+            {
+                span.SetTag("batchfcn.batch.share", share);
+            }
+
+            ScanTelemetry.StopDetached(span, now - Stopwatch.GetElapsedTime(endTicks, nowTicks));
+        }
+    }
+
     private readonly TileProcessor processor;
     private readonly ZarrScoreArray scores;
     private readonly IBlobStore output;
     private readonly int readers;
     private readonly NodeOptions node;
     private readonly string writer;
+    private readonly string model;
+    private readonly Dictionary<TileTask, TileTrace> traces = new(ReferenceEqualityComparer.Instance);
+    private readonly Lock tracesGate = new();
     private int writerRecorded;
 
     // Buffers reused across tiles: a batch or two in each channel, one being read per reader, one inferred, one written.
@@ -51,6 +101,7 @@ public sealed class TileExecutor
         this.scores = scores;
         this.node = node;
         this.writer = writer;
+        model = processor.Plan.Manifest.SourceModel;
         readers = ReaderCount(node.Readers, Inference.CpuQuota.Available());
         rgbPool = new(readers + 1);
         inputPool = new(readers + 3);
@@ -62,8 +113,16 @@ public sealed class TileExecutor
     public StageTimings Timings { get; } = new();
 
     /// <summary>Called once per tile that arrived, when its chunk is in the store (written here, found there, or
-    /// written by another writer meanwhile): what a queue consumer waits for before it acknowledges the job.</summary>
-    public Action<TileTask>? TileDone { get; init; }
+    /// written by another writer meanwhile), with the seconds its stages took here (none when found): what a queue
+    /// consumer waits for before it acknowledges the job.</summary>
+    public Action<TileTask, TileStageTimes>? TileDone { get; init; }
+
+    /// <summary>Where tiles' metrics go (none: not measured beyond <see cref="Timings"/>).</summary>
+    public ScanTelemetry? Telemetry { get; init; }
+
+    /// <summary>The span each tile's span belongs under (a queue job's consume span); by default the span that was
+    /// current when <see cref="RunAsync(ChannelReader{TileTask}, IProgress{ScanProgress}?, CancellationToken)"/> started.</summary>
+    public Func<TileTask, ActivityContext>? TraceParent { get; init; }
 
     /// <summary>Tiles whose chunk this executor wrote.</summary>
     public int ChunksWritten => Volatile.Read(ref written);
@@ -100,13 +159,15 @@ public sealed class TileExecutor
         ArgumentNullException.ThrowIfNull(tiles);
         var plan = processor.Plan;
         var clock = Stopwatch.StartNew();
+        var ambient = Activity.Current?.Context ?? default;
+        var parent = TraceParent ?? (_ => ambient);
         var toInfer = Channel.CreateBounded<Batch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = readers == 1 });
         var toWrite = Channel.CreateBounded<Result>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var token = linked.Token;
 
         var tracker = new ProgressTracker(plan, progress, clock);
-        var reader = Task.Run(() => ReadAsync(tiles, toInfer.Writer, tracker, token), token);
+        var reader = Task.Run(() => ReadAsync(tiles, toInfer.Writer, tracker, parent, token), token);
         var inferrer = Task.Run(() => InferAsync(toInfer.Reader, toWrite.Writer, tracker, token), token);
         var writer = Task.Run(() => WriteAsync(toWrite.Reader, tracker, token), token);
         try
@@ -143,7 +204,8 @@ public sealed class TileExecutor
 
     /// <summary>Groups the tiles' regions into same-shape batches, in arrival order, and has <see cref="readers"/>
     /// threads read and pre-process them; batches reach the backend in the order they are ready.</summary>
-    private async Task ReadAsync(ChannelReader<TileTask> tiles, ChannelWriter<Batch> output, ProgressTracker tracker, CancellationToken token)
+    private async Task ReadAsync(ChannelReader<TileTask> tiles, ChannelWriter<Batch> output, ProgressTracker tracker, Func<TileTask, ActivityContext> parent,
+        CancellationToken token)
     {
         var toPrepare = Channel.CreateBounded<List<Item>>(new BoundedChannelOptions(readers) { SingleReader = readers == 1, SingleWriter = true });
         var preparers = Enumerable.Range(0, readers).Select(_ => Task.Run(async () =>
@@ -177,9 +239,12 @@ public sealed class TileExecutor
                     {
                         Interlocked.Increment(ref found);
                         tracker.Found(tile);
-                        TileDone?.Invoke(tile);
+                        Telemetry?.TileReused(writer, model);
+                        TileDone?.Invoke(tile, default);
                         continue;
                     }
+
+                    Arrive(tile, parent);
 
                     // A split tile's trunk parts are what is read and batched; the rest runs once they are all in.
                     foreach (var region in tile.Parts ?? tile.Regions)
@@ -241,8 +306,12 @@ public sealed class TileExecutor
             processor.Read(items[i].Region, rgb);
             long read = Stopwatch.GetTimestamp();
             processor.Preprocess(rgb, items[i].Region, input.AsSpan(i * plane, plane));
+            long end = Stopwatch.GetTimestamp();
             Timings.AddRead(read - start);
-            Timings.AddPreprocess(Stopwatch.GetTimestamp() - read);
+            Timings.AddPreprocess(end - read);
+            var trace = TraceOf(items[i].Tile);
+            trace.Stage(ScanStages.Read, start, read, 1, new TileStageTimes(Read: Seconds(read - start), 0, 0, 0));
+            trace.Stage(ScanStages.Preprocess, read, end, 1, new TileStageTimes(0, Preprocess: Seconds(end - read), 0, 0));
         }
 
         rgbPool.Return(rgb);
@@ -259,7 +328,14 @@ public sealed class TileExecutor
             {
                 long start = Stopwatch.GetTimestamp();
                 var result = processor.Infer(batch.Input, batch.Items.Count, batch.Height, batch.Width, outputPool.Rent);
-                Timings.AddInfer(Stopwatch.GetTimestamp() - start);
+                long end = Stopwatch.GetTimestamp();
+                Timings.AddInfer(end - start);
+                double share = 1.0 / batch.Items.Count;
+                foreach (var item in batch.Items)
+                {
+                    TraceOf(item.Tile).Stage(ScanStages.Infer, start, end, share, new TileStageTimes(0, 0, Infer: Seconds(end - start) * share, 0));
+                }
+
                 tracker.Inferred(batch.Items.Select(item => item.Region));
                 inputPool.Return(batch.Input);
                 if (processor.Plan.Split is null)
@@ -291,7 +367,9 @@ public sealed class TileExecutor
                     filling.Remove(tile);
                     long restStart = Stopwatch.GetTimestamp();
                     var scores = processor.InferRest(tile, state.RestInput, outputPool.Rent);
-                    Timings.AddInfer(Stopwatch.GetTimestamp() - restStart);
+                    long restEnd = Stopwatch.GetTimestamp();
+                    Timings.AddInfer(restEnd - restStart);
+                    TraceOf(tile).Stage(ScanStages.Infer, restStart, restEnd, 1, new TileStageTimes(0, 0, Infer: Seconds(restEnd - restStart), 0));
                     restPool.Return(state.RestInput);
                     var region = tile.Regions[0];
                     tracker.RestInferred(region);
@@ -336,15 +414,88 @@ public sealed class TileExecutor
 
                 bool created = await scores.TryCreateChunkAsync(tile.ChunkRow, tile.ChunkCol, state.Chunk, token).ConfigureAwait(false);
                 Interlocked.Increment(ref created ? ref written : ref found);
-                Timings.AddWrite(Stopwatch.GetTimestamp() - start);
+                long end = Stopwatch.GetTimestamp();
+                Timings.AddWrite(end - start);
                 chunkPool.Return(state.Chunk);
                 tracker.Written();
-                TileDone?.Invoke(tile);
+                var trace = TraceOf(tile);
+                trace.Stage(ScanStages.Write, start, end, 1, new TileStageTimes(0, 0, 0, Write: Seconds(end - start)));
+                var times = trace.Times;
+                Leave(tile, trace);
+
+                Telemetry?.TileComputed(writer, model, tile.InputPixels, times);
+                TileDone?.Invoke(tile, times);
             }
 
             outputPool.Return(result.Output.Values);
         }
     }
+
+    private void Arrive(TileTask tile, Func<TileTask, ActivityContext> parent)
+    {
+        lock (tracesGate)
+        {
+            if (traces.TryGetValue(tile, out var trace))
+            {
+                trace.Arrivals++;
+                return;
+            }
+        }
+
+        var started = new TileTrace(StartTileSpan(tile, parent(tile)));
+        lock (tracesGate)
+        {
+            if (!traces.TryAdd(tile, started))
+            {
+                traces[tile].Arrivals++; // arrived twice at once (only this reader adds, so not in practice)
+                ScanTelemetry.StopDetached(started.Span);
+            }
+        }
+    }
+
+    private TileTrace TraceOf(TileTask tile)
+    {
+        lock (tracesGate)
+        {
+            return traces[tile];
+        }
+    }
+
+    private void Leave(TileTask tile, TileTrace trace)
+    {
+        lock (tracesGate)
+        {
+            if (--trace.Arrivals > 0)
+            {
+                return;
+            }
+
+            traces.Remove(tile);
+        }
+
+        ScanTelemetry.StopDetached(trace.Span);
+    }
+
+    /// <summary>A tile's span, under <paramref name="parent"/>, when anyone listens.</summary>
+    private Activity? StartTileSpan(TileTask tile, ActivityContext parent)
+    {
+        var span = ScanTelemetry.StartDetached("tile", parent);
+        if (span is { IsAllDataRequested: true })
+        {
+            var region = tile.Regions[0];
+            span.SetTag("batchfcn.scan.id", processor.Plan.ScanId);
+            span.SetTag("batchfcn.tile.chunk", $"{tile.ChunkRow},{tile.ChunkCol}");
+            span.SetTag("batchfcn.tile.pixels", tile.InputPixels);
+            span.SetTag("batchfcn.tile.width", region.Width);
+            span.SetTag("batchfcn.tile.height", region.Height);
+            span.SetTag("batchfcn.backend", writer);
+            span.SetTag("batchfcn.model", model);
+        }
+
+        return span;
+    }
+
+    private static double Seconds(long ticks) => ticks / (double)Stopwatch.Frequency;
 
     private static bool SameShape(TileRegion a, TileRegion b) => a.Width == b.Width && a.Height == b.Height;
 

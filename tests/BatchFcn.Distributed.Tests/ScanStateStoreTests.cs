@@ -31,9 +31,9 @@ public sealed class ScanStateStoreTests
         var states = new ScanStateStore(new LocalDirectoryStore(dir.Path), TimeProvider.System);
         await states.StartTilesAsync("a", 10, default);
 
-        Assert.Equal(new TileProgress(2, 10), await states.RecordTilesAsync("a", 10, [3, 4], default));
-        Assert.Equal(new TileProgress(2, 10), await states.RecordTilesAsync("a", 10, [4, 3], default));
-        Assert.Equal(new TileProgress(3, 10), await states.RecordTilesAsync("a", 10, [9], default));
+        Assert.Equal(new TileProgress(2, 10), await states.RecordTilesAsync("a", 10, [3, 4], default, default));
+        Assert.Equal(new TileProgress(2, 10), await states.RecordTilesAsync("a", 10, [4, 3], default, default));
+        Assert.Equal(new TileProgress(3, 10), await states.RecordTilesAsync("a", 10, [9], default, default));
         Assert.Equal([0, 1, 2, 5, 6, 7, 8], await states.MissingTilesAsync("a", 10, default));
     }
 
@@ -46,7 +46,7 @@ public sealed class ScanStateStoreTests
         await states.StartTilesAsync("a", Tiles, default);
         var deliveries = Enumerable.Range(0, Tiles).Concat(Enumerable.Range(0, Tiles)).OrderBy(_ => Random.Shared.Next()).ToArray();
 
-        var results = await Task.WhenAll(deliveries.Select(tile => Task.Run(() => states.RecordTilesAsync("a", Tiles, [tile], default))));
+        var results = await Task.WhenAll(deliveries.Select(tile => Task.Run(() => states.RecordTilesAsync("a", Tiles, [tile], default, default))));
 
         Assert.Equal(Tiles, (await states.ProgressAsync("a", Tiles, default)).Done);
         // Counts seen by successive writers only grow, and only updates made after the last tile see the scan complete.

@@ -16,7 +16,7 @@ public sealed class TileRecorderTests
         const int Tiles = 200;
         await states.StartTilesAsync("a", Tiles, default);
 
-        var results = await Task.WhenAll(Enumerable.Range(0, Tiles).Select(t => Task.Run(() => recorder.RecordAsync("a", Tiles, [t], default))));
+        var results = await Task.WhenAll(Enumerable.Range(0, Tiles).Select(t => Task.Run(() => recorder.RecordAsync("a", Tiles, [t], default, default))));
 
         Assert.Equal(Tiles, (await states.ProgressAsync("a", Tiles, default)).Done);
         Assert.Contains(results, r => r.Complete);
@@ -32,9 +32,9 @@ public sealed class TileRecorderTests
         var recorder = new TileRecorder(states);
         await states.StartTilesAsync("a", 4, default);
 
-        await Assert.ThrowsAsync<IOException>(() => recorder.RecordAsync("a", 4, [0], default));
+        await Assert.ThrowsAsync<IOException>(() => recorder.RecordAsync("a", 4, [0], default, default));
         store.Fail = false;
-        Assert.Equal(new TileProgress(1, 4), await recorder.RecordAsync("a", 4, [1], default));
+        Assert.Equal(new TileProgress(1, 4), await recorder.RecordAsync("a", 4, [1], default, default));
     }
 
     /// <summary>Counts conditional updates; can fail them.</summary>

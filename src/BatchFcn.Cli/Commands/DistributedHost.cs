@@ -66,6 +66,10 @@ internal static class DistributedHost
         }
 
         builder.Services.AddBatchFcnDistributed(builder.Configuration, broker, worker, worker ? DemoCommand.ModelPath : null);
+        if (worker || !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            builder.Services.AddBatchFcnTelemetry(builder.Configuration, scrapeEndpoint: worker);
+        }
         if (!worker)
         {
             // A command waits this long for an unreachable broker (a worker, under an orchestrator, waits longer).

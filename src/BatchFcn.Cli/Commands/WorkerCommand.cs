@@ -19,8 +19,9 @@ internal static class WorkerCommand
         var readers = new Option<int?>("--readers") { Description = "Threads reading and decoding tiles beside inference (default 0 = one per 4 CPUs)" };
         var json = new Option<bool>("--json-logs") { Description = "Log one JSON object per line (for log collectors) instead of text" };
         var health = new Option<int?>("--health-port") { Description = "Serve /healthz/live and /healthz/ready on this port (default 0 = off)" };
+        var metrics = new Option<int?>("--metrics-port") { Description = "Serve Prometheus metrics at /metrics on this port (default 0 = off; traces and metrics also go by OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set)" };
         var command = new Command("worker", "Run a worker: plan scans, compute tiles and finalize scans from the RabbitMQ queues until stopped");
-        foreach (var option in new Option[] { rabbitmq, storage, concurrent, backend, threads, readers, health, json })
+        foreach (var option in new Option[] { rabbitmq, storage, concurrent, backend, threads, readers, health, metrics, json })
         {
             command.Options.Add(option);
         }
@@ -35,6 +36,7 @@ internal static class WorkerCommand
             Set(settings, $"{section}:Backend:Threads", parse.GetValue(threads));
             Set(settings, $"{section}:Node:Readers", parse.GetValue(readers));
             Set(settings, $"{section}:Distributed:HealthPort", parse.GetValue(health));
+            Set(settings, $"{section}:Telemetry:MetricsPort", parse.GetValue(metrics));
             using var host = await DistributedHost.StartAsync(context, parse.GetValue(rabbitmq), settings, worker: true, token, parse.GetValue(json)).ConfigureAwait(false);
             context.Error.WriteLine($"worker started on {RabbitMqAddress.FromOptionOrEnvironment(parse.GetValue(rabbitmq))}; Ctrl-C or SIGTERM stops it");
             try

@@ -31,6 +31,9 @@ public sealed record AzureStorageOptions
     /// <summary>Blocks of one stream write sent at once (default 4).</summary>
     public int TransferConcurrency { get; init; } = 4;
 
+    /// <summary>Called on every retry of a storage call (the hosting counts them in its metrics).</summary>
+    public Action? OnRetry { get; init; }
+
     /// <summary>Test hook: changes the SDK client options (e.g. adds a fault-injecting HTTP policy).</summary>
     internal Action<BlobClientOptions>? ConfigureClient { get; init; }
 

@@ -38,6 +38,7 @@ internal static class StorageResilience
                     && IsTransient(e, args.Context.CancellationToken)),
                 OnRetry = args =>
                 {
+                    options.OnRetry?.Invoke();
                     StorageLog.Retrying(logger, args.Context.OperationKey ?? "operation", Summarise(args.Outcome.Exception),
                         args.AttemptNumber + 2, options.MaxAttempts, args.RetryDelay.TotalMilliseconds);
                     return default;
