@@ -27,6 +27,7 @@ build() {
 run_tests() {
   ensure_libvips
   ensure_python_zarr
+  ensure_prometheus
   build
   # Azurite for the Azure store tests and RabbitMQ for the distributed ones, stopped on exit, also when tests fail.
   trap 'stop_rabbitmq; stop_azurite' EXIT

@@ -135,6 +135,15 @@ ensure_rabbitmq() {
   apt_install rabbitmq-server "(the message broker) for the distributed worker tests"
 }
 
+# Prometheus, for the test that scrapes a running worker as operations would: Debian's (it does not start itself).
+# Exports BATCHFCN_TEST_PROMETHEUS, the server binary the test starts on a free port.
+ensure_prometheus() {
+  if ! [[ -x /usr/bin/prometheus ]]; then
+    apt_install prometheus "(the metrics server) for the worker telemetry test"
+  fi
+  export BATCHFCN_TEST_PROMETHEUS=/usr/bin/prometheus
+}
+
 RABBITMQ_DIR=""
 RABBITMQ_NODE=""
 
@@ -147,12 +156,12 @@ rabbitmq_ctl() {
 # start_rabbitmq DIR: starts a RabbitMQ node of its own (own node name, data and log folders under DIR, every listener
 # on 127.0.0.1 on free ports, management API for queue depths), as the current user, waits until it is ready and
 # exports BATCHFCN_TEST_RABBITMQ (amqp://guest:guest@127.0.0.1:PORT/), BATCHFCN_TEST_RABBITMQ_MANAGEMENT
-# (http://127.0.0.1:PORT) and, for a test that restarts it, BATCHFCN_TEST_RABBITMQ_NODE and _DIR. Stop it with
+# (http://127.0.0.1:PORT), BATCHFCN_TEST_RABBITMQ_PROMETHEUS (its metrics, as a dashboard's Prometheus scrapes them) and, for a test that restarts it, BATCHFCN_TEST_RABBITMQ_NODE and _DIR. Stop it with
 # stop_rabbitmq.
 start_rabbitmq() {
-  local dir="$1" amqp management dist waited
+  local dir="$1" amqp management dist prometheus waited
   ensure_rabbitmq
-  amqp="$(free_port)"; management="$(free_port)"; dist="$(free_port)"
+  amqp="$(free_port)"; management="$(free_port)"; dist="$(free_port)"; prometheus="$(free_port)"
   RABBITMQ_DIR="$dir/rabbitmq-$amqp"
   RABBITMQ_NODE="batchfcn-$amqp@localhost"
   rm -rf "$RABBITMQ_DIR"
@@ -162,9 +171,11 @@ start_rabbitmq() {
 listeners.tcp.default = 127.0.0.1:$amqp
 management.tcp.ip = 127.0.0.1
 management.tcp.port = $management
+prometheus.tcp.ip = 127.0.0.1
+prometheus.tcp.port = $prometheus
 collect_statistics_interval = 1000
 CONF
-  echo "[rabbitmq_management]." >"$RABBITMQ_DIR/enabled_plugins"
+  echo "[rabbitmq_management,rabbitmq_prometheus]." >"$RABBITMQ_DIR/enabled_plugins"
   cat >"$RABBITMQ_DIR/rabbitmq-env.conf" <<CONF
 NODENAME=$RABBITMQ_NODE
 NODE_IP_ADDRESS=127.0.0.1
@@ -192,6 +203,7 @@ CONF
   fi
   export BATCHFCN_TEST_RABBITMQ="amqp://guest:guest@127.0.0.1:$amqp/"
   export BATCHFCN_TEST_RABBITMQ_MANAGEMENT="http://127.0.0.1:$management"
+  export BATCHFCN_TEST_RABBITMQ_PROMETHEUS="http://127.0.0.1:$prometheus"
   # What a test needs to restart the node (rabbitmqctl -n NODE with RABBITMQ_CONF_ENV_FILE and HOME = DIR).
   export BATCHFCN_TEST_RABBITMQ_NODE="$RABBITMQ_NODE" BATCHFCN_TEST_RABBITMQ_DIR="$RABBITMQ_DIR"
   echo "==> RabbitMQ ($RABBITMQ_NODE): amqp 127.0.0.1:$amqp, management 127.0.0.1:$management" >&2

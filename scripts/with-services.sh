@@ -10,6 +10,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/scripts/ensure-deps.sh"
 [[ $# -gt 0 ]] || { echo "usage: scripts/with-services.sh COMMAND [ARGS...]" >&2; exit 2; }
 ensure_libvips
+ensure_prometheus
 trap 'stop_rabbitmq; stop_azurite' EXIT
 start_azurite "$root/.tools" "$root/artifacts/azurite.log"
 start_rabbitmq "$root/artifacts"

@@ -62,8 +62,13 @@ public static class TelemetryServiceCollectionExtensions
                 {
                     metrics.AddPrometheusHttpListener(o =>
                     {
-                        o.Host = "*"; // every interface: Prometheus scrapes a container from outside it
                         o.Port = metricsPort;
+                        // Every interface, not only localhost: Prometheus scrapes a container from outside it.
+                        o.ConfigureHttpListener = (_, listener) =>
+                        {
+                            listener.Prefixes.Clear();
+                            listener.Prefixes.Add($"http://*:{metricsPort}/");
+                        };
                     });
                 }
             });

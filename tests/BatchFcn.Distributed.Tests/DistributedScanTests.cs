@@ -131,7 +131,7 @@ public sealed class DistributedScanTests
         Assert.False(worker.HasExited, worker.Output);
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         probe.Start();

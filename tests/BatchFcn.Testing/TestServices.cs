@@ -51,6 +51,18 @@ public static class TestServices
             ? value
             : throw new InvalidOperationException($"{RabbitMqVariable} is not set: these tests need RabbitMQ; run them with ./build.sh test, which starts it");
 
+    /// <summary>The test broker's Prometheus endpoint (its <c>rabbitmq_prometheus</c> plugin).</summary>
+    public static Uri RabbitMqPrometheus() =>
+        new(Environment.GetEnvironmentVariable("BATCHFCN_TEST_RABBITMQ_PROMETHEUS") is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException("BATCHFCN_TEST_RABBITMQ_PROMETHEUS is not set; run the tests with ./build.sh test"));
+
+    /// <summary>The Prometheus server binary <c>./build.sh test</c> installs (Debian's).</summary>
+    public static string Prometheus() =>
+        Environment.GetEnvironmentVariable("BATCHFCN_TEST_PROMETHEUS") is { Length: > 0 } value && File.Exists(value)
+            ? value
+            : throw new InvalidOperationException("BATCHFCN_TEST_PROMETHEUS is not set: the telemetry test needs Debian's prometheus; run it with ./build.sh test, which installs it");
+
     /// <summary>The test broker's management API.</summary>
     public static Uri RabbitMqManagement() =>
         new(Environment.GetEnvironmentVariable(RabbitMqManagementVariable) is { Length: > 0 } value

@@ -4,7 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace BatchFcn.Cli.Commands;
 
-/// <summary><c>batchfcn status [scan-id …]</c>: each scan's state, tiles done/total, failure reason and output.</summary>
+/// <summary><c>batchfcn status [scan-id …]</c>: each scan's state, tiles done/total, failure reason and output, and the
+/// seconds its stages took so far.</summary>
 internal static class StatusCommand
 {
     public static Command Create(CliContext context)
@@ -45,6 +46,14 @@ internal static class StatusCommand
                 string tiles = state.Plan is not null ? $"{progress.Done}/{progress.Total} tiles" : state.IsFinal ? "no tiles" : "not planned yet";
                 string reason = state.Reason is null ? string.Empty : $"; {state.Reason}";
                 context.Out.WriteLine($"{id}\t{state.Status.ToString().ToLowerInvariant()}\t{tiles}\t{state.Request.Output}{reason}");
+                if (state.Plan is not null && progress.Done > 0)
+                {
+                    // The same measurements as the worker's stage metrics and the summary's timings, summed over the
+                    // recorded tiles and every worker.
+                    var t = await states.StageTimesAsync(id, state.TotalTiles, token).ConfigureAwait(false);
+                    context.Out.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"  stages: plan {state.PlanSeconds:0.00} s, read {t.Read:0.00} s, preprocess {t.Preprocess:0.00} s, infer {t.Infer:0.00} s, write {t.Write:0.00} s (summed over tiles)"));
+                }
             }
 
             return missing == 0 ? 0 : CliApp.UserError;
