@@ -18,6 +18,9 @@ public static class FailureKinds
 
     public static bool IsPermanent(Exception e) => Permanent.Any(t => t.IsInstanceOfType(e));
 
+    /// <summary>Every kind <see cref="Name"/> gives.</summary>
+    public static readonly string[] Names = ["image", "model", "input", "storage", "access", "backend", "request", "other"];
+
     /// <summary>A failure's kind in a word, for metrics (a low-cardinality tag): image, model, input, storage, access,
     /// backend, request or other.</summary>
     /// <param name="exceptionType">The failure's exception type's full name.</param>

@@ -31,7 +31,14 @@ public static class TelemetryServiceCollectionExtensions
         services.AddOptions<TelemetryOptions>().Bind(section, o => o.ErrorOnUnknownConfiguration = true).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TelemetryOptions>, TelemetryOptionsValidator>());
         int metricsPort = scrapeEndpoint && int.TryParse(section[nameof(TelemetryOptions.MetricsPort)], out int port) && port is > 0 and <= 65535 ? port : 0;
-        bool otlp = !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        string? endpoint = configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
+        bool otlp = !string.IsNullOrWhiteSpace(endpoint);
+        if (otlp && !(Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+        {
+            // The SDK would silently send to localhost:4317 instead.
+            services.AddOptions<TelemetryOptions>().Validate(_ => false,
+                $"OTEL_EXPORTER_OTLP_ENDPOINT '{endpoint}' is not an http:// or https:// URL (e.g. http://otel-collector:4317)");
+        }
         bool namedService = !string.IsNullOrWhiteSpace(configuration["OTEL_SERVICE_NAME"]);
 
         services.AddOpenTelemetry()

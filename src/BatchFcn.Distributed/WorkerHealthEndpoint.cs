@@ -16,27 +16,49 @@ namespace BatchFcn.Distributed;
 public sealed partial class WorkerHealthEndpoint(HealthCheckService checks, IOptions<DistributedOptions> options, ILogger<WorkerHealthEndpoint> logger)
     : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private HttpListener? listener;
+
+    /// <summary>Opens the port before the worker takes jobs: a port it cannot open stops the worker from starting (an
+    /// orchestrator's probes would otherwise fail and restart it with the cause in one log line).</summary>
+    /// <exception cref="InvalidOperationException">The port cannot be opened (in use, not allowed).</exception>
+    public override Task StartAsync(CancellationToken cancellationToken)
     {
         int port = options.Value.HealthPort;
-        if (port == 0)
+        if (port != 0)
+        {
+            var opened = new HttpListener();
+            opened.Prefixes.Add($"http://*:{port}/");
+            try
+            {
+                opened.Start();
+            }
+            catch (HttpListenerException e)
+            {
+                ((IDisposable)opened).Dispose();
+                throw new InvalidOperationException(
+                    $"the health port {port} cannot be opened ({e.Message}); choose another with --health-port or BatchFcn:Distributed:HealthPort", e);
+            }
+
+            listener = opened;
+            LogListening(logger, port);
+        }
+
+        return base.StartAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        ((IDisposable?)listener)?.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (listener is null)
         {
             return;
         }
 
-        using var listener = new HttpListener();
-        listener.Prefixes.Add($"http://*:{port}/");
-        try
-        {
-            listener.Start();
-        }
-        catch (HttpListenerException e)
-        {
-            LogCannotListen(logger, port, e.Message);
-            return;
-        }
-
-        LogListening(logger, port);
         using var stop = stoppingToken.Register(listener.Stop);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -79,6 +101,4 @@ public sealed partial class WorkerHealthEndpoint(HealthCheckService checks, IOpt
     [LoggerMessage(Level = LogLevel.Information, Message = "Health endpoint on port {Port}: /healthz/live, /healthz/ready")]
     private static partial void LogListening(ILogger logger, int port);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Health endpoint cannot listen on port {Port}: {Reason}; the worker runs without it")]
-    private static partial void LogCannotListen(ILogger logger, int port, string reason);
 }

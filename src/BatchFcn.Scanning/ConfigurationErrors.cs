@@ -17,6 +17,11 @@ public static partial class ConfigurationErrors
             return $"unknown setting(s) {string.Join(", ", keys.Select(k => $"{section}:{k}"))}: {section} has no such option (misspelt?)";
         }
 
+        if (e.Message.StartsWith("PrometheusExporter HttpListener could not be started", StringComparison.Ordinal))
+        {
+            return $"the metrics port cannot be opened ({e.InnerException?.Message ?? "unknown reason"}); choose another with --metrics-port or BatchFcn:Telemetry:MetricsPort";
+        }
+
         if (BadValue().Match(e.Message) is { Success: true } bad)
         {
             string type = bad.Groups["type"].Value.Split('.')[^1] switch

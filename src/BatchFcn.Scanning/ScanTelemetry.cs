@@ -102,6 +102,23 @@ public sealed class ScanTelemetry : IDisposable
     /// <summary>A scan ended: <c>completed</c> or <c>failed</c>.</summary>
     public void ScanFinished(string outcome) => scans.Add(1, new TagList { { "outcome", outcome } });
 
+    /// <summary>Gives the counters of rare events their series at 0 (failures by <paramref name="failureKinds"/>, retries
+    /// by owner, scans by outcome), so a dashboard's <c>increase()</c> sees the first one: a counter that appears with 1
+    /// has no earlier sample to rise from.</summary>
+    public void Prime(IEnumerable<string> failureKinds)
+    {
+        ArgumentNullException.ThrowIfNull(failureKinds);
+        foreach (var kind in failureKinds)
+        {
+            failures.Add(0, new TagList { { "kind", kind } });
+        }
+
+        retries.Add(0, new TagList { { "owner", "storage" } });
+        retries.Add(0, new TagList { { "owner", "job" } });
+        scans.Add(0, new TagList { { "outcome", "completed" } });
+        scans.Add(0, new TagList { { "outcome", "failed" } });
+    }
+
     /// <summary>Starts a span, without making it the ambient one (work of a pipeline is traced across threads).</summary>
     public static Activity? StartDetached(string name, ActivityContext parent, DateTimeOffset start = default)
     {

@@ -106,6 +106,9 @@ public sealed partial class WorkerTelemetryTests
         }
 
         Assert.DoesNotContain("zq-observed", workerText, StringComparison.Ordinal); // no scan ids in metrics
+        // Rare events' counters are there at 0 before the first, so increase() sees it (nothing was retried here).
+        Assert.Matches(@"batchfcn_retries_total\{[^}]*owner=""job""[^}]*\} 0", workerText);
+        Assert.Matches(@"batchfcn_failures_total\{[^}]*kind=""model""[^}]*\} 0", workerText);
         Assert.Equal(0, await worker.StopAsync(Minutes));
     }
 

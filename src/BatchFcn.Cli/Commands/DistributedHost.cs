@@ -89,10 +89,27 @@ internal static class DistributedHost
             || e is TimeoutException)
         {
             host.Dispose();
-            throw new ScanException($"cannot connect to RabbitMQ at {broker}: {e.Message}", e);
+            throw new ScanException(Refused(e)
+                ? $"RabbitMQ at {broker} refused the login: check the user name and password"
+                : $"cannot connect to RabbitMQ at {broker}: {e.Message}", e);
         }
 
         return host;
+    }
+
+    /// <summary>Whether the broker answered but refused the credentials (RabbitMQ's ACCESS_REFUSED), as opposed to not answering.</summary>
+    private static bool Refused(Exception e)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner.Message.Contains("ACCESS_REFUSED", StringComparison.Ordinal)
+                || inner is AggregateException many && many.InnerExceptions.Any(Refused))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Adds <c>--rabbitmq</c> and <c>--storage</c> to a command that only reads and changes scan state
