@@ -140,8 +140,8 @@ public sealed partial class EmbeddedScan(
 
     /// <summary>Whether two plans compute the same chunks (only the scan id and output choices may differ).</summary>
     private static bool SameMap(ScanPlan a, ScanPlan b) =>
-        JsonSerializer.Serialize(a with { ScanId = string.Empty, Outputs = new() }, ScanJson.Options)
-        == JsonSerializer.Serialize(b with { ScanId = string.Empty, Outputs = new() }, ScanJson.Options);
+        JsonSerializer.Serialize(a with { ScanId = string.Empty, Outputs = new(), TileChoice = null }, ScanJson.Options)
+        == JsonSerializer.Serialize(b with { ScanId = string.Empty, Outputs = new(), TileChoice = null }, ScanJson.Options);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Reading and pre-processing on {Readers} thread(s)")]
     private static partial void LogReaders(ILogger logger, int readers);

@@ -32,6 +32,11 @@ public sealed record NodeOptions
     /// <value>The default is 50 GiB.</value>
     public long CacheMaxBytes { get; init; } = 50L << 30;
 
+    /// <summary>Whether an automatic tile size and cut are chosen by this node's measured run costs (a few seconds of
+    /// calibration per model, cached in <see cref="CacheDirectory"/>), rather than by planned FLOPs alone.</summary>
+    /// <value>The default is <see langword="true"/>.</value>
+    public bool Calibrate { get; init; } = true;
+
     /// <summary>The cache folder this node uses.</summary>
     public string ResolvedCacheDirectory => CacheDirectory.Length > 0 ? CacheDirectory
         : Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg

@@ -50,6 +50,7 @@ public sealed class ScanFinalizingService(ScanTelemetry telemetry, TimeProvider 
             Outputs = new(output.Describe(ScanOutputs.Scores), output.Describe(ScanOutputs.Heatmap), output.Describe(ScanOutputs.Summary),
                 plan.Outputs.WriteNpy ? output.Describe(ScanOutputs.Npy) : null),
             Split = plan.Split,
+            TileChoice = plan.TileChoice,
         };
         await output.WriteAsync(ScanOutputs.Summary, JsonSerializer.SerializeToUtf8Bytes(summary, ScanJson.Options), cancellationToken).ConfigureAwait(false);
         telemetry.Stage(ScanStages.Finalize, time.GetElapsedTime(finalizeStart).TotalSeconds, backend.Name, manifest.SourceModel);

@@ -74,6 +74,10 @@ public sealed record ScanPlan
     /// the trunk's output); <see langword="null"/> when it runs whole.</summary>
     public SplitPlan? Split { get; init; }
 
+    /// <summary>Why the automatic tile size and cut were chosen (measured costs); <see langword="null"/> when the tile
+    /// size was given or no calibration was used.</summary>
+    public TileChoice? TileChoice { get; init; }
+
     /// <summary>Output stride along y in scan-level pixels (S / Density).</summary>
     public int StepY => Manifest.GeometryY.Stride / Density;
 

@@ -22,8 +22,11 @@ public static class ScanPlanner
     /// <param name="splits">The ways the model can be cut in two (<see cref="FcnSplitter.All"/>); <see langword="null"/>
     /// or empty runs it whole.</param>
     /// <param name="modelSha256">The model's SHA-256 when known; otherwise it is computed from <paramref name="modelPath"/>.</param>
+    /// <param name="calibrate">Gives this node's measured run costs (<see cref="TileCalibrator"/>), with the halves of the
+    /// cut it is given (the cut that planned FLOPs favour, worth weighing against the whole network); the automatic tile
+    /// size and cut are then chosen by predicted seconds. <see langword="null"/>: by planned FLOPs and pixels.</param>
     public static ScanPlan Plan(string scanId, IImageSource image, string modelPath, ModelManifest manifest, ScanOptions options,
-        IReadOnlyList<FcnSplit>? splits = null, string? modelSha256 = null)
+        IReadOnlyList<FcnSplit>? splits = null, string? modelSha256 = null, Func<FcnSplit?, TileCosts>? calibrate = null)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(manifest);
@@ -61,6 +64,25 @@ public static class ScanPlanner
             ? Math.Min(AxisTiler.CellsForInputLength(geometry.Y.Geometry, options.TileSize), AxisTiler.CellsForInputLength(geometry.X.Geometry, options.TileSize))
             : ChooseCells(geometry, info.Height, info.Width, options.MaxAutoTileSize, mask);
         var split = ChooseSplit(splits ?? [], manifest, geometry, info.Height, info.Width, cells, mask, options);
+        TileChoice? choice = null;
+        if (options.TileSize == 0 && calibrate is not null)
+        {
+            // Measured: the whole network's best tile by predicted seconds, against the cut FLOPs favour (or the one
+            // named), its trunk tile also chosen by seconds.
+            var candidate = options.Split == "off" || options.Density != 1 ? null
+                : split ?? BestByFlops(splits ?? [], manifest, geometry, info.Height, info.Width, cells, mask, options);
+            var costs = calibrate(candidate?.Split);
+            cells = ChooseCells(geometry, info.Height, info.Width, Math.Min(options.MaxAutoTileSize, Math.Max(512, costs.Whole.MaxSide)), mask, costs.Whole);
+            double wholeSeconds = PlannedWork(geometry, info.Height, info.Width, cells, mask, costs.Whole);
+            var measured = candidate is not null && costs.Cuts.TryGetValue(candidate.Split.Cut, out var cutCosts)
+                ? EvaluateMeasured(candidate, cutCosts, geometry, info.Height, info.Width, mask, wholeSeconds)
+                : null;
+            bool named = options.Split is not "auto" and not "off";
+            split = measured is not null && (named || measured.Work < 0.95 * wholeSeconds) ? measured : null;
+            choice = new TileChoice(costs.Backend, costs.Threads, wholeSeconds, AxisTiler.InteriorInputLength(geometry.Y.Geometry, cells),
+                measured?.Split.Cut, measured?.Work, measured?.TrunkTile, costs.MeasuredSeconds);
+        }
+
         if (split is not null)
         {
             cells = split.RestCells;
@@ -99,6 +121,7 @@ public static class ScanPlanner
             TissueFraction = mask?.ForegroundFraction,
             Options = options,
             Split = split?.ToPlan(),
+            TileChoice = choice,
         };
     }
 
@@ -202,6 +225,103 @@ public static class ScanPlanner
         return new SplitCandidate(split, trunkCells, restCells, trunkTile, restTile, trunkWork + restWork, wholeWork, trunkWork);
     }
 
+    /// <summary>The cut with the least planned FLOPs, whatever it saves (the candidate worth measuring).</summary>
+    private static SplitCandidate? BestByFlops(IReadOnlyList<FcnSplit> splits, ModelManifest manifest, NetworkGeometry geometry,
+        long height, long width, int wholeCells, TissueMask? mask, ScanOptions options)
+    {
+        if (splits.Count == 0)
+        {
+            return null;
+        }
+
+        double wholeMemory = splits.Select(s => Math.Max(s.Trunk.MaxMapFloatsPerInputPixel, RestMemory(s))).Max();
+        return splits.Select(s => Evaluate(s, wholeMemory, geometry, height, width, mask, options.MaxAutoTileSize, 0))
+            .Where(c => c is not null).MinBy(c => c!.Work);
+    }
+
+    /// <summary>Seconds per image pixel that reading and decoding costs beside the run (tiled JPEG, ~65 Mpx per CPU-second).</summary>
+    internal const double ReadSecondsPerPixel = 1 / 65e6;
+
+    /// <summary>Seconds a tile costs beyond its run and its pixels' decoding: a chunk written, a job recorded.</summary>
+    internal const double TileOverheadSeconds = 0.005;
+
+    private static double MeasuredSeconds(TileCostCurve costs, double pixels) => costs.Seconds(pixels) + (pixels * ReadSecondsPerPixel) + TileOverheadSeconds;
+
+    /// <summary>A cut's predicted seconds with its halves' measured runs: its rest tile and trunk tile the fastest pair
+    /// among sides from 512 px (the trunk) and 64 map cells (the rest) up to the memory-planned sizes and the largest
+    /// measured.</summary>
+    private static SplitCandidate? EvaluateMeasured(SplitCandidate planned, TileCutCosts costs, NetworkGeometry geometry, long height, long width,
+        TissueMask? mask, double wholeSeconds)
+    {
+        var trunk = planned.Split.Trunk.Geometry;
+        var rest = planned.Split.Rest.Geometry;
+        long mapHeight = trunk.Y.OutputLength(height), mapWidth = trunk.X.OutputLength(width);
+        SplitCandidate? best = null;
+        int trunkLimit = Math.Min(planned.TrunkTile, Math.Max(512, costs.Trunk.MaxSide));
+        var sizes = new SortedSet<int> { trunkLimit };
+        for (int side = 512; side < trunkLimit; side *= 2)
+        {
+            sizes.Add(side);
+        }
+
+        int restLimit = Math.Max(1, Math.Min(planned.RestCells, Math.Min(AxisTiler.CellsForInputLength(rest.Y.Geometry, costs.Rest.MaxSide),
+            AxisTiler.CellsForInputLength(rest.X.Geometry, costs.Rest.MaxSide))));
+        var restSizes = new SortedSet<int> { restLimit };
+        for (int n = 64; n < restLimit; n *= 2)
+        {
+            restSizes.Add(n);
+        }
+
+        foreach (int restCells in restSizes.Select(n => Balance(n, Math.Max(rest.Y.OutputLength(mapHeight), rest.X.OutputLength(mapWidth)))).Distinct())
+        {
+            var rows = AxisTiler.Plan(rest.Y, mapHeight, restCells);
+            var cols = AxisTiler.Plan(rest.X, mapWidth, restCells);
+            foreach (int trunkTile in sizes)
+            {
+                int trunkCells = Math.Min(AxisTiler.CellsForInputLength(trunk.Y.Geometry, trunkTile), AxisTiler.CellsForInputLength(trunk.X.Geometry, trunkTile));
+                if (trunkCells < 1)
+                {
+                    continue;
+                }
+
+                double trunkWork = 0, restWork = 0;
+                foreach (var r in rows)
+                {
+                    var partsY = TrunkParts(trunk.Y, height, r, trunkCells);
+                    foreach (var c in cols)
+                    {
+                        if (mask is not null && !Foreground(mask, geometry, r, c, width, height))
+                        {
+                            continue;
+                        }
+
+                        foreach (var px in TrunkParts(trunk.X, width, c, trunkCells))
+                        {
+                            foreach (var py in partsY)
+                            {
+                                trunkWork += MeasuredSeconds(costs.Trunk, (double)py.InputLength * px.InputLength);
+                            }
+                        }
+
+                        restWork += costs.Rest.Seconds((double)r.InputLength * c.InputLength) + TileOverheadSeconds;
+                    }
+                }
+
+                if (best is null || trunkWork + restWork < best.Work)
+                {
+                    best = planned with
+                    {
+                        TrunkCells = trunkCells, TrunkTile = trunkTile, RestCells = restCells,
+                        RestTile = (int)Math.Min(int.MaxValue, (long)restCells * rest.Y.Geometry.Stride * trunk.Y.Geometry.Stride),
+                        Work = trunkWork + restWork, TrunkWork = trunkWork, WholeWork = wholeSeconds,
+                    };
+                }
+            }
+        }
+
+        return best;
+    }
+
     /// <summary>The tiles of a scan that runs the network whole: per chunk, one region per shift of the
     /// shift-and-stitch grid.</summary>
     private static List<TileTask> WholeTiles(NetworkGeometry geometry, long height, long width, int cells, int alpha, TissueMask? mask, out int total)
@@ -297,7 +417,7 @@ public static class ScanPlanner
     /// <see cref="Balance"/>: where tiles fall against islands of tissue is too irregular for a coarser search
     /// (steps of 20 % missed the best by 2× on a test slide), and each try is cheap (a summed-area test per tile).
     /// </summary>
-    internal static int ChooseCells(NetworkGeometry geometry, long height, long width, int maxTile, TissueMask? mask)
+    internal static int ChooseCells(NetworkGeometry geometry, long height, long width, int maxTile, TissueMask? mask, TileCostCurve? costs = null)
     {
         var gy = geometry.Y.Geometry;
         var gx = geometry.X.Geometry;
@@ -315,7 +435,7 @@ public static class ScanPlanner
         double bestCost = double.PositiveInfinity;
         foreach (int n in candidates)
         {
-            double cost = PlannedWork(geometry, height, width, n, mask);
+            double cost = PlannedWork(geometry, height, width, n, mask, costs);
             // Ties go to the smaller tile (less memory, finer progress): only a 1 % saving moves up.
             if (cost < bestCost * 0.99)
             {
@@ -327,8 +447,9 @@ public static class ScanPlanner
         return best;
     }
 
-    /// <summary>Input pixels of the tiles to compute plus their per-tile overhead, for <paramref name="cells"/> cells per tile.</summary>
-    internal static double PlannedWork(NetworkGeometry geometry, long height, long width, int cells, TissueMask? mask)
+    /// <summary>Input pixels of the tiles to compute plus their per-tile overhead, for <paramref name="cells"/> cells per tile;
+    /// with measured <paramref name="costs"/>, the predicted seconds of their runs plus reading.</summary>
+    internal static double PlannedWork(NetworkGeometry geometry, long height, long width, int cells, TissueMask? mask, TileCostCurve? costs = null)
     {
         var ys = AxisTiler.Plan(geometry.Y, height, cells);
         var xs = AxisTiler.Plan(geometry.X, width, cells);
@@ -339,7 +460,8 @@ public static class ScanPlanner
             {
                 if (mask is null || Foreground(mask, geometry, ty, tx, width, height))
                 {
-                    work += ((double)ty.InputLength * tx.InputLength) + TileOverheadPixels;
+                    double pixels = (double)ty.InputLength * tx.InputLength;
+                    work += costs is null ? pixels + TileOverheadPixels : MeasuredSeconds(costs, pixels);
                 }
             }
         }

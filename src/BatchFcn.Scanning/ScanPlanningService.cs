@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using BatchFcn.Conversion;
@@ -13,7 +14,7 @@ namespace BatchFcn.Scanning;
 /// classifier converted on the fly (<see cref="ScanOutputs.ModelFolder"/>), <see cref="ScanOutputs.Plan"/> and the score
 /// array's metadata. Nothing is written until the plan is complete and valid.
 /// </summary>
-public sealed partial class ScanPlanningService(ScanTelemetry telemetry, ILogger<ScanPlanningService> logger)
+public sealed partial class ScanPlanningService(TileCalibrator calibrator, IOptions<NodeOptions> node, ScanTelemetry telemetry, ILogger<ScanPlanningService> logger)
 {
     /// <summary>Plans a scan without writing anything.</summary>
     /// <exception cref="ScanException">The options do not fit this model or image (heatmap class, density, size).</exception>
@@ -28,10 +29,14 @@ public sealed partial class ScanPlanningService(ScanTelemetry telemetry, ILogger
             ? FcnSplitter.All(model.Parse(), manifest.Patch.Height, manifest.Patch.Width, manifest.ToGeometry())
             : null;
         var modelAddress = model.ConvertedHere ? output.Describe(ScanOutputs.ModelFolder + model.Name) : model.Address;
+        Func<FcnSplit?, TileCosts>? calibrate = options.TileSize == 0 && node.Value.Calibrate
+            ? cut => calibrator.Get(model, cut, options.MaxAutoTileSize,
+                cut is null ? 0 : ScanPlanner.MaxJobTiles * options.MaxAutoTileSize / cut.Trunk.Geometry.Y.Geometry.Stride)
+            : null;
         var plan = ScanPlanner.Plan(request.ScanId, image, modelAddress, manifest, options with
         {
             Normalization = options.Normalization ?? manifest.Normalization?.ToNormalization(),
-        }, splits, model.Sha256) with
+        }, splits, model.Sha256, calibrate) with
         {
             Output = request.Output,
             Outputs = request.Outputs,
@@ -41,6 +46,13 @@ public sealed partial class ScanPlanningService(ScanTelemetry telemetry, ILogger
         if (plan.Split is { } cut)
         {
             LogSplit(logger, cut.Cut, cut.TrunkTile, cut.RestTile, cut.WorkRatio);
+        }
+
+        if (plan.TileChoice is { } why)
+        {
+            LogChoice(logger, plan.Split is null ? $"whole network on {why.WholeTile} px tiles" : $"cut at {plan.Split.Cut}, trunk on {why.TrunkTile} px tiles",
+                why.WholeSeconds, why.WholeTile, why.Cut is null ? "no cut to weigh" : $"cut at {why.Cut}: {why.CutSeconds:0.0} s",
+                why.Backend, why.Threads, why.CalibrationSeconds > 0 ? $"measured now in {why.CalibrationSeconds:0.0} s" : "cached");
         }
 
         return plan;
@@ -117,6 +129,9 @@ public sealed partial class ScanPlanningService(ScanTelemetry telemetry, ILogger
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Planned {Tiles} tiles of {Total} ({Skipped} background skipped); score map {Rows}x{Cols}")]
     private static partial void LogPlanned(ILogger logger, int tiles, int total, int skipped, long rows, long cols);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Tiles: {Chosen}, by predicted seconds (whole network at {WholeTile} px: {WholeSeconds:0.0} s; {Cut}) from costs measured on {Backend} with {Threads} thread(s), {Calibration}")]
+    private static partial void LogChoice(ILogger logger, string chosen, double wholeSeconds, long wholeTile, string cut, string backend, int threads, string calibration);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Network cut in two at '{Cut}': trunk on ~{TrunkTile} px image tiles, the rest on ~{RestTile} px tiles of its output ({Ratio:0.00}x the work of running it whole)")]
     private static partial void LogSplit(ILogger logger, string cut, int trunkTile, int restTile, double ratio);

@@ -34,6 +34,9 @@ public sealed record ScanSummary
     /// <summary>Where the network was cut in two for this scan; <see langword="null"/> when it ran whole.</summary>
     public SplitPlan? Split { get; init; }
 
+    /// <summary>Why the automatic tile size and cut were chosen (measured costs); absent when the tile size was given.</summary>
+    public TileChoice? TileChoice { get; init; }
+
     public sealed record ImageInfo(string Path, int Level, long Width, long Height, double Downsample);
 
     public sealed record ModelInfo(string Path, string Sha256, string SourceModel, string SourceSha256, int PatchHeight, int PatchWidth, long Classes, string Activation, string Normalization);

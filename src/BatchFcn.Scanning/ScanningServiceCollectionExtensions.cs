@@ -36,6 +36,7 @@ public static class ScanningServiceCollectionExtensions
         services.TryAddSingleton<ModelRepository>();
         services.TryAddSingleton<ImageOpener>();
         services.TryAddSingleton<InferenceSessions>();
+        services.TryAddSingleton<TileCalibrator>();
         services.TryAddSingleton<ScanPlanningService>();
         services.TryAddSingleton<ScanFinalizingService>();
         services.TryAddSingleton<EmbeddedScan>();
