@@ -72,13 +72,17 @@ public static class ScanPlanner
             var candidate = options.Split == "off" || options.Density != 1 ? null
                 : split ?? BestByFlops(splits ?? [], manifest, geometry, info.Height, info.Width, cells, mask, options);
             var costs = calibrate(candidate?.Split);
-            cells = ChooseCells(geometry, info.Height, info.Width, Math.Min(options.MaxAutoTileSize, Math.Max(512, costs.Whole.MaxSide)), mask, costs.Whole);
+            // A padding-free network gains nothing from tiles larger than the largest measured (no halo to save) and risks
+            // the cache cliff beyond it; a padded one saves its halo on large tiles, with the cost extrapolated.
+            bool capped = manifest.PaddingFree;
+            cells = ChooseCells(geometry, info.Height, info.Width, capped ? Math.Min(options.MaxAutoTileSize, Math.Max(512, costs.Whole.MaxSide)) : options.MaxAutoTileSize,
+                mask, costs.Whole);
             double wholeSeconds = PlannedWork(geometry, info.Height, info.Width, cells, mask, costs.Whole);
             var measured = candidate is not null && costs.Cuts.TryGetValue(candidate.Split.Cut, out var cutCosts)
-                ? EvaluateMeasured(candidate, cutCosts, geometry, info.Height, info.Width, mask, wholeSeconds)
+                ? EvaluateMeasured(candidate, cutCosts, geometry, info.Height, info.Width, mask, wholeSeconds, capped)
                 : null;
             bool named = options.Split is not "auto" and not "off";
-            split = measured is not null && (named || measured.Work < 0.95 * wholeSeconds) ? measured : null;
+            split = measured is not null && (named || measured.Work < MeasuredCutAdvantage * wholeSeconds) ? measured : null;
             choice = new TileChoice(costs.Backend, costs.Threads, wholeSeconds, AxisTiler.InteriorInputLength(geometry.Y.Geometry, cells),
                 measured?.Split.Cut, measured?.Work, measured?.TrunkTile, costs.MeasuredSeconds);
         }
@@ -239,6 +243,12 @@ public static class ScanPlanner
             .Where(c => c is not null).MinBy(c => c!.Work);
     }
 
+    /// <summary>A cut must be predicted this much faster than the whole network to be taken: its runs are measured, but
+    /// not what it adds around them (each trunk part's output scattered into the rest's input, the rest waiting for all of
+    /// its parts instead of overlapping with reading, the rest's large buffers first touched). Measured on 2 vCPUs: a cut
+    /// predicted 4 % faster ran 13 % slower (ScanNet-style network, 8192² slide).</summary>
+    internal const double MeasuredCutAdvantage = 0.85;
+
     /// <summary>Seconds per image pixel that reading and decoding costs beside the run (tiled JPEG, ~65 Mpx per CPU-second).</summary>
     internal const double ReadSecondsPerPixel = 1 / 65e6;
 
@@ -251,20 +261,20 @@ public static class ScanPlanner
     /// among sides from 512 px (the trunk) and 64 map cells (the rest) up to the memory-planned sizes and the largest
     /// measured.</summary>
     private static SplitCandidate? EvaluateMeasured(SplitCandidate planned, TileCutCosts costs, NetworkGeometry geometry, long height, long width,
-        TissueMask? mask, double wholeSeconds)
+        TissueMask? mask, double wholeSeconds, bool capped)
     {
         var trunk = planned.Split.Trunk.Geometry;
         var rest = planned.Split.Rest.Geometry;
         long mapHeight = trunk.Y.OutputLength(height), mapWidth = trunk.X.OutputLength(width);
         SplitCandidate? best = null;
-        int trunkLimit = Math.Min(planned.TrunkTile, Math.Max(512, costs.Trunk.MaxSide));
+        int trunkLimit = capped ? Math.Min(planned.TrunkTile, Math.Max(512, costs.Trunk.MaxSide)) : planned.TrunkTile;
         var sizes = new SortedSet<int> { trunkLimit };
         for (int side = 512; side < trunkLimit; side *= 2)
         {
             sizes.Add(side);
         }
 
-        int restLimit = Math.Max(1, Math.Min(planned.RestCells, Math.Min(AxisTiler.CellsForInputLength(rest.Y.Geometry, costs.Rest.MaxSide),
+        int restLimit = !capped ? planned.RestCells : Math.Max(1, Math.Min(planned.RestCells, Math.Min(AxisTiler.CellsForInputLength(rest.Y.Geometry, costs.Rest.MaxSide),
             AxisTiler.CellsForInputLength(rest.X.Geometry, costs.Rest.MaxSide))));
         var restSizes = new SortedSet<int> { restLimit };
         for (int n = 64; n < restLimit; n *= 2)
@@ -284,7 +294,7 @@ public static class ScanPlanner
                     continue;
                 }
 
-                double trunkWork = 0, restWork = 0;
+                double trunkWork = 0, restWork = 0, largestJob = 0;
                 foreach (var r in rows)
                 {
                     var partsY = TrunkParts(trunk.Y, height, r, trunkCells);
@@ -295,18 +305,25 @@ public static class ScanPlanner
                             continue;
                         }
 
+                        double job = 0;
                         foreach (var px in TrunkParts(trunk.X, width, c, trunkCells))
                         {
                             foreach (var py in partsY)
                             {
-                                trunkWork += MeasuredSeconds(costs.Trunk, (double)py.InputLength * px.InputLength);
+                                job += MeasuredSeconds(costs.Trunk, (double)py.InputLength * px.InputLength);
                             }
                         }
 
-                        restWork += costs.Rest.Seconds((double)r.InputLength * c.InputLength) + TileOverheadSeconds;
+                        double restRun = costs.Rest.Seconds((double)r.InputLength * c.InputLength) + TileOverheadSeconds;
+                        trunkWork += job;
+                        restWork += restRun;
+                        largestJob = Math.Max(largestJob, job + restRun);
                     }
                 }
 
+                // A tile of the rest runs once all its trunk parts are in: the pipeline fills and drains by about one
+                // such job (the whole scan when the rest is one tile).
+                restWork += largestJob;
                 if (best is null || trunkWork + restWork < best.Work)
                 {
                     best = planned with
@@ -453,7 +470,7 @@ public static class ScanPlanner
     {
         var ys = AxisTiler.Plan(geometry.Y, height, cells);
         var xs = AxisTiler.Plan(geometry.X, width, cells);
-        double work = 0;
+        double work = 0, largest = 0;
         foreach (var ty in ys)
         {
             foreach (var tx in xs)
@@ -461,12 +478,16 @@ public static class ScanPlanner
                 if (mask is null || Foreground(mask, geometry, ty, tx, width, height))
                 {
                     double pixels = (double)ty.InputLength * tx.InputLength;
-                    work += costs is null ? pixels + TileOverheadPixels : MeasuredSeconds(costs, pixels);
+                    double tile = costs is null ? pixels + TileOverheadPixels : MeasuredSeconds(costs, pixels);
+                    work += tile;
+                    largest = Math.Max(largest, tile);
                 }
             }
         }
 
-        return work;
+        // Measured: the pipeline overlaps reading one tile with running another, except while it fills and drains,
+        // about one tile's time: large tiles make that long (the first run waits for the first tile to be read).
+        return costs is null ? work : work + largest;
     }
 
     /// <summary>Whether any pixel seen by the tile's kept cells is foreground.</summary>

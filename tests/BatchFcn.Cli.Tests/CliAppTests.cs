@@ -86,6 +86,18 @@ public sealed class CliAppTests
     }
 
     [Fact]
+    public void Inspect_Calibrate_PrintsThisNodesMeasuredRunsAndCachesThem()
+    {
+        var first = Run("inspect", TestPaths.Model("alexnet_adaptive"), "--calibrate");
+        Assert.True(first.Code == 0, first.Err);
+        Assert.Contains("measured on this node", first.Out, StringComparison.Ordinal);
+        Assert.Matches(@"512x512\s+\d+\.\d{3}\s+\d+\.\d", first.Out);
+
+        var second = Run("inspect", TestPaths.Model("alexnet_adaptive"), "--calibrate");
+        Assert.Contains("; cached)", second.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Inspect_ConvertedModel_ReadsItsManifest()
     {
         using var dir = TestPaths.TempDirectory();

@@ -16,12 +16,17 @@ public sealed class TileCalibrationTests
         new([.. points.Select(p => new TileCostPoint((long)p.Side * p.Side, p.SecondsPerMegapixel * p.Side * p.Side / 1e6))]);
 
     [Fact]
-    public void Seconds_BetweenAndBeyondMeasuredSizes_InterpolatesPerPixelCostInLogPixelsAndHoldsItAtTheEnds()
+    public void Seconds_BetweenAndBeyondMeasuredSizes_InterpolatesPerPixelCostInLogPixelsAndKeepsItGrowingBeyond()
     {
         var curve = Curve((512, 0.04), (2048, 0.20));
         Assert.Equal(0.04 * 256 * 256 / 1e6, curve.Seconds(256 * 256), 9); // below: the smallest's rate
         Assert.Equal(0.12 * 1024 * 1024 / 1e6, curve.Seconds(1024 * 1024), 6); // halfway in log pixels: halfway in rate
-        Assert.Equal(0.20 * 4096 * 4096 / 1e6, curve.Seconds(4096 * 4096), 6); // beyond: the largest's rate
+        // Beyond: the cost per pixel keeps growing as between the last two sizes (×5 per 16× pixels here)...
+        double growth = Math.Log(0.20 / 0.04) / Math.Log(16);
+        Assert.Equal(0.20 * 4096 * 4096 / 1e6 * Math.Pow(4, growth), curve.Seconds(4096 * 4096), 6);
+        // ...and by at least the minimum growth where it was flat.
+        var flat = Curve((512, 0.04), (1024, 0.04));
+        Assert.Equal(0.04 * 4096 * 4096 / 1e6 * Math.Pow(16, TileCostCurve.MinimumGrowth), flat.Seconds(4096 * 4096), 6);
         Assert.Equal(2048, curve.MaxSide);
         Assert.Equal(0, new TileCostCurve([]).Seconds(1000));
     }
@@ -105,6 +110,11 @@ public sealed class TileCalibrationTests
         var redone = Calibrator("cpu").Get(model, null, 1024, 0);
         Assert.True(redone.MeasuredSeconds > 0);
         Assert.Contains(model.Sha256, File.ReadAllText(file), StringComparison.Ordinal);
+
+        // A damaged file (a crash while another process wrote it, a full disk) is measured again, not an error.
+        File.WriteAllText(file, "{ not json");
+        Assert.True(Calibrator("cpu").Get(model, null, 1024, 0).MeasuredSeconds > 0);
+        Assert.Equal(0, Calibrator("cpu").Get(model, null, 1024, 0).MeasuredSeconds);
 
         // Another backend setting is another key.
         var auto = Calibrator("auto").Get(model, null, 1024, 0);
