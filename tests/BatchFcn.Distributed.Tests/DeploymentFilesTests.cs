@@ -140,9 +140,7 @@ public sealed partial class DeploymentFilesTests
     /// exactly as the worker does at start.</summary>
     private static void ValidateWorker(IReadOnlyDictionary<string, string> env)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(env
-            .Where(e => e.Key.StartsWith("BatchFcn__", StringComparison.Ordinal))
-            .Select(e => KeyValuePair.Create(e.Key.Replace("__", ":", StringComparison.Ordinal), (string?)e.Value))).Build();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(WorkerEnvironment.Settings(env)).Build();
         var services = new ServiceCollection().AddLogging();
         services.AddBatchFcnDistributed(configuration, RabbitMqAddress.Parse(env[RabbitMqAddress.Variable]), worker: true).AddBatchFcnTelemetry(configuration);
         using var provider = services.BuildServiceProvider();

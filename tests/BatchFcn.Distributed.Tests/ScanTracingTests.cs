@@ -30,10 +30,7 @@ public sealed class ScanTracingTests
         using var tracer = Sdk.CreateTracerProviderBuilder().AddSource(ScanTelemetry.Name, "MassTransit", Test.Name).AddInMemoryExporter(spans).Build();
 
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration.AddInMemoryCollection(env
-            .Where(e => e.Key.StartsWith("BatchFcn__", StringComparison.Ordinal))
-            .Select(e => KeyValuePair.Create(e.Key.Replace("__", ":", StringComparison.Ordinal), (string?)e.Value))
-            .Append(KeyValuePair.Create("BatchFcn:Storage:ConnectionString", (string?)env["BATCHFCN_STORAGE"])));
+        builder.Configuration.AddInMemoryCollection(WorkerEnvironment.WithStorage(env));
         builder.Services.AddBatchFcnDistributed(builder.Configuration, RabbitMqAddress.Parse(env["BATCHFCN_RABBITMQ"]), worker: true);
         using var host = builder.Build();
         await host.StartAsync();

@@ -24,10 +24,7 @@ internal sealed class TestClient : IAsyncDisposable
     public static async Task<TestClient> StartAsync(IReadOnlyDictionary<string, string> environment)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration.AddInMemoryCollection(environment
-            .Where(e => e.Key.StartsWith("BatchFcn__", StringComparison.Ordinal))
-            .Select(e => KeyValuePair.Create(e.Key.Replace("__", ":", StringComparison.Ordinal), (string?)e.Value))
-            .Append(KeyValuePair.Create("BatchFcn:Storage:ConnectionString", (string?)environment["BATCHFCN_STORAGE"])));
+        builder.Configuration.AddInMemoryCollection(WorkerEnvironment.WithStorage(environment));
         builder.Services.AddBatchFcnDistributed(builder.Configuration, RabbitMqAddress.Parse(environment["BATCHFCN_RABBITMQ"]), worker: false);
         var host = builder.Build();
         await host.StartAsync();
