@@ -130,7 +130,7 @@ public sealed partial class ScanPlanningService(TileCalibrator calibrator, IOpti
     [LoggerMessage(Level = LogLevel.Information, Message = "Planned {Tiles} tiles of {Total} ({Skipped} background skipped); score map {Rows}x{Cols}")]
     private static partial void LogPlanned(ILogger logger, int tiles, int total, int skipped, long rows, long cols);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Tiles: {Chosen}, by predicted seconds (whole network at {WholeTile} px: {WholeSeconds:0.0} s; {Cut}) from costs measured on {Backend} with {Threads} thread(s), {Calibration}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Tiles: {Chosen}, by predicted seconds (whole network at {WholeTile} px: {WholeSeconds:0.0} s; {Cut}) from costs measured with backend setting {Backend} and {Threads} thread(s), {Calibration}")]
     private static partial void LogChoice(ILogger logger, string chosen, double wholeSeconds, long wholeTile, string cut, string backend, int threads, string calibration);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Network cut in two at '{Cut}': trunk on ~{TrunkTile} px image tiles, the rest on ~{RestTile} px tiles of its output ({Ratio:0.00}x the work of running it whole)")]

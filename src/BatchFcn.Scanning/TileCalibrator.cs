@@ -202,7 +202,7 @@ public sealed partial class TileCalibrator(IOptions<BackendOptions> backendOptio
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Calibrated tile costs in {Seconds:0.0} s on {Backend} with {Threads} thread(s) (cached for the next scan)")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Calibrated tile costs in {Seconds:0.0} s (backend setting {Backend}, {Threads} thread(s))")]
     private static partial void LogMeasured(ILogger logger, double seconds, string backend, int threads);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Cached calibration {File} is for another model, backend, device or thread count: measuring again")]
