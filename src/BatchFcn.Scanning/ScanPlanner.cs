@@ -65,7 +65,7 @@ public static class ScanPlanner
             : ChooseCells(geometry, info.Height, info.Width, options.MaxAutoTileSize, mask);
         var split = ChooseSplit(splits ?? [], manifest, geometry, info.Height, info.Width, cells, mask, options);
         TileChoice? choice = null;
-        if (options.TileSize == 0 && calibrate is not null)
+        if (options.TileSize == 0 && calibrate is not null && Math.Max(info.Width, info.Height) > CalibrateAbove)
         {
             // Measured: the whole network's best tile by predicted seconds, against the cut FLOPs favour (or the one
             // named), its trunk tile also chosen by seconds.
@@ -242,6 +242,10 @@ public static class ScanPlanner
         return splits.Select(s => Evaluate(s, wholeMemory, geometry, height, width, mask, options.MaxAutoTileSize, 0))
             .Where(c => c is not null).MinBy(c => c!.Work);
     }
+
+    /// <summary>Images no larger than this a side are planned without measuring: a few tiles at most, where seconds of
+    /// calibration would cost more than any choice saves.</summary>
+    internal const int CalibrateAbove = 2048;
 
     /// <summary>A cut must be predicted this much faster than the whole network to be taken: its runs are measured, but
     /// not what it adds around them (each trunk part's output scattered into the rest's input, the rest waiting for all of

@@ -87,6 +87,21 @@ public sealed class TileCalibrationTests
     }
 
     [Fact]
+    public void Plan_SmallImage_IsNotCalibrated()
+    {
+        var (path, manifest) = ScanFixture.Fcn("demo");
+        using var image = new Imaging.InMemoryImageSource("small", ScanFixture.RandomImage(1500, 1200, 2));
+        int calls = 0;
+        var plan = ScanPlanner.Plan("a", image, path, manifest, new ScanOptions { Tissue = TissueMode.Off }, null, "x", _ =>
+        {
+            calls++;
+            throw new InvalidOperationException("a small image must not be calibrated");
+        });
+        Assert.Equal(0, calls);
+        Assert.Null(plan.TileChoice);
+    }
+
+    [Fact]
     public void Get_Cached_CostsNothing_AndAFileForAnotherModelOrBackendIsMeasuredAgain()
     {
         using var cache = TestPaths.TempDirectory();
