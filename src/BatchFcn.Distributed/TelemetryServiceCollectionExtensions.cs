@@ -30,7 +30,9 @@ public static class TelemetryServiceCollectionExtensions
         var section = configuration.GetSection($"{ScanningServiceCollectionExtensions.Section}:Telemetry");
         services.AddOptions<TelemetryOptions>().Bind(section, o => o.ErrorOnUnknownConfiguration = true).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TelemetryOptions>, TelemetryOptionsValidator>());
-        int metricsPort = scrapeEndpoint && int.TryParse(section[nameof(TelemetryOptions.MetricsPort)], out int port) && port is > 0 and <= 65535 ? port : 0;
+        // Whether to add the endpoint is decided here, before options exist; its bounds are TelemetryOptionsValidator's,
+        // checked at start before the endpoint opens.
+        int metricsPort = scrapeEndpoint && int.TryParse(section[nameof(TelemetryOptions.MetricsPort)], out int port) && port > 0 ? port : 0;
         string? endpoint = configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
         bool otlp = !string.IsNullOrWhiteSpace(endpoint);
         if (otlp && !(Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))

@@ -70,7 +70,7 @@ public static class ScanPlanner
             // Measured: the whole network's best tile by predicted seconds, against the cut FLOPs favour (or the one
             // named), its trunk tile also chosen by seconds.
             var candidate = options.Split == "off" || options.Density != 1 ? null
-                : split ?? BestByFlops(splits ?? [], manifest, geometry, info.Height, info.Width, cells, mask, options);
+                : split ?? BestByFlops(splits ?? [], geometry, info.Height, info.Width, mask, options.MaxAutoTileSize, 0);
             var costs = calibrate(candidate?.Split);
             // A padding-free network gains nothing from tiles larger than the largest measured (no halo to save) and risks
             // the cache cliff beyond it; a padded one saves its halo on large tiles, with the cost extrapolated.
@@ -165,18 +165,15 @@ public static class ScanPlanner
         double wholeFlopsPerPixel = manifest.FlopsPerCell / ((double)geometry.Y.Geometry.Stride * geometry.X.Geometry.Stride);
         double wholeWork = PlannedWork(geometry, height, width, wholeCells, mask) * wholeFlopsPerPixel;
 
-        // Every map lies in one half or the other, so any cut gives the whole network's largest map.
-        double wholeMemory = splits.Select(s => Math.Max(s.Trunk.MaxMapFloatsPerInputPixel, RestMemory(s))).DefaultIfEmpty(0).Max();
         if (named)
         {
             var split = splits.FirstOrDefault(s => s.Cut == options.Split) ?? throw new ScanException(
                 $"--split: '{options.Split}' is not a tensor this network can be cut at; cut points: " +
                 (splits.Count == 0 ? "none" : string.Join(", ", splits.Select(s => s.Cut))));
-            return Evaluate(split, wholeMemory, geometry, height, width, mask, options.MaxAutoTileSize, wholeWork);
+            return Evaluate(split, WholeMemory(splits), geometry, height, width, mask, options.MaxAutoTileSize, wholeWork);
         }
 
-        var best = splits.Select(s => Evaluate(s, wholeMemory, geometry, height, width, mask, options.MaxAutoTileSize, wholeWork))
-            .Where(c => c is not null).MinBy(c => c!.Work);
+        var best = BestByFlops(splits, geometry, height, width, mask, options.MaxAutoTileSize, wholeWork);
         return best is not null && best.Work < 0.95 * wholeWork ? best : null;
     }
 
@@ -229,19 +226,18 @@ public static class ScanPlanner
         return new SplitCandidate(split, trunkCells, restCells, trunkTile, restTile, trunkWork + restWork, wholeWork, trunkWork);
     }
 
-    /// <summary>The cut with the least planned FLOPs, whatever it saves (the candidate worth measuring).</summary>
-    private static SplitCandidate? BestByFlops(IReadOnlyList<FcnSplit> splits, ModelManifest manifest, NetworkGeometry geometry,
-        long height, long width, int wholeCells, TissueMask? mask, ScanOptions options)
+    /// <summary>The cut with the least planned FLOPs, whatever it saves (<see cref="ChooseSplit"/> takes it when it saves
+    /// enough; measured planning weighs it by time).</summary>
+    private static SplitCandidate? BestByFlops(IReadOnlyList<FcnSplit> splits, NetworkGeometry geometry, long height, long width, TissueMask? mask,
+        int maxTile, double wholeWork)
     {
-        if (splits.Count == 0)
-        {
-            return null;
-        }
-
-        double wholeMemory = splits.Select(s => Math.Max(s.Trunk.MaxMapFloatsPerInputPixel, RestMemory(s))).Max();
-        return splits.Select(s => Evaluate(s, wholeMemory, geometry, height, width, mask, options.MaxAutoTileSize, 0))
-            .Where(c => c is not null).MinBy(c => c!.Work);
+        double wholeMemory = WholeMemory(splits);
+        return splits.Select(s => Evaluate(s, wholeMemory, geometry, height, width, mask, maxTile, wholeWork)).Where(c => c is not null).MinBy(c => c!.Work);
     }
+
+    /// <summary>Every map lies in one half or the other, so any cut gives the whole network's largest map.</summary>
+    private static double WholeMemory(IReadOnlyList<FcnSplit> splits) =>
+        splits.Select(s => Math.Max(s.Trunk.MaxMapFloatsPerInputPixel, RestMemory(s))).DefaultIfEmpty(0).Max();
 
     /// <summary>Images no larger than this a side are planned without measuring: a few tiles at most, where seconds of
     /// calibration would cost more than any choice saves.</summary>
