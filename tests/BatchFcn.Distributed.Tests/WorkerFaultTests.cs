@@ -19,6 +19,14 @@ public sealed class WorkerFaultTests
         return (dir, SyntheticSlide.Create(dir.File("slide.tif"), 1500, 1200, seed: 31, lesions: 2).Path);
     });
 
+    /// <summary>A slide of a few hundred tiles, for the tests that interrupt a scan part-way: on a fast machine the small
+    /// one's few dozen tiles can all be done between two polls, and the interruption would come after the end.</summary>
+    private static readonly Lazy<(TempDirectory Dir, string Slide)> LongSlide = new(() =>
+    {
+        var dir = TestPaths.TempDirectory();
+        return (dir, SyntheticSlide.Create(dir.File("long.tif"), 4096, 3072, seed: 37, lesions: 3).Path);
+    });
+
     private static string DemoClassifier => Path.Combine(TestPaths.RepositoryRoot, "models", "demo", "lesion_classifier.onnx");
 
     private static readonly string[] Options = ["--tile", "256", "--npy", "--tissue", "off"];
@@ -50,8 +58,8 @@ public sealed class WorkerFaultTests
         string completed = await broker.CountPublishedAsync<ScanCompleted>();
         var env = DistributedScanTests.Environment(broker);
         await using var client = await TestClient.StartAsync(env);
-        using var doomed = await StartWorkerAsync(env, "--concurrent-tiles", "2");
-        var running = await SubmitUntilPlannedAsync(env, client, doomed, "killed");
+        using var doomed = await StartWorkerAsync(env, "--concurrent-tiles", "1");
+        var running = await SubmitUntilPlannedAsync(env, client, doomed, "killed", LongSlide.Value.Slide);
         await SomeTilesDoneAsync(client, running);
 
         doomed.KillHard(); // SIGKILL: jobs it held unacknowledged go back to the queue
@@ -61,7 +69,7 @@ public sealed class WorkerFaultTests
         var final = await client.WaitForAsync("killed", s => s.IsFinal, Minutes, () => survivor.Output);
 
         Assert.True(final.Status == ScanStatus.Completed, $"{final.Status}: {final.Reason}\n{survivor.Output}");
-        await AssertSameAsRunAsync(env, client, final);
+        await AssertSameAsRunAsync(env, client, final, LongSlide.Value.Slide);
         int completions = await broker.CountAsync(completed);
         Assert.True(completions == 1, $"{completions} completions\nkilled:\n{doomed.Output}\nsurvivor:\n{survivor.Output}");
     }
@@ -72,8 +80,8 @@ public sealed class WorkerFaultTests
         await using var broker = await TestBroker.CreateAsync();
         var env = DistributedScanTests.Environment(broker);
         await using var client = await TestClient.StartAsync(env);
-        using var worker = await StartWorkerAsync(env, "--concurrent-tiles", "2");
-        var running = await SubmitUntilPlannedAsync(env, client, worker, "restart");
+        using var worker = await StartWorkerAsync(env, "--concurrent-tiles", "1");
+        var running = await SubmitUntilPlannedAsync(env, client, worker, "restart", LongSlide.Value.Slide);
         var before = await SomeTilesDoneAsync(client, running);
         await TestBroker.RestartAsync(TimeSpan.FromSeconds(3));
         Assert.True(before.Done < before.Total, "the broker went down before the scan ended");
@@ -81,7 +89,7 @@ public sealed class WorkerFaultTests
 
         Assert.True(final.Status == ScanStatus.Completed, $"{final.Status}: {final.Reason}\n{worker.Output}");
         Assert.False(worker.HasExited, worker.Output);
-        await AssertSameAsRunAsync(env, client, final);
+        await AssertSameAsRunAsync(env, client, final, LongSlide.Value.Slide);
     }
 
     [ServiceFact]
@@ -146,9 +154,10 @@ public sealed class WorkerFaultTests
     }
 
     /// <summary>Submits the slide as <paramref name="scanId"/> and returns its state once planned.</summary>
-    private static async Task<ScanState> SubmitUntilPlannedAsync(Dictionary<string, string> env, TestClient client, CliProcess worker, string scanId)
+    private static async Task<ScanState> SubmitUntilPlannedAsync(
+        Dictionary<string, string> env, TestClient client, CliProcess worker, string scanId, string? slide = null)
     {
-        var submit = await CliProcess.RunAsync(env, Minutes, ["submit", "--image", Slide.Value.Slide, "--model", DemoClassifier, "--scan-id", scanId, .. Options]);
+        var submit = await CliProcess.RunAsync(env, Minutes, ["submit", "--image", slide ?? Slide.Value.Slide, "--model", DemoClassifier, "--scan-id", scanId, .. Options]);
         Assert.True(submit.Code == 0, submit.Output);
         return await client.WaitForAsync(scanId, s => s.Plan is not null || s.IsFinal, Minutes, () => worker.Output);
     }
@@ -158,16 +167,16 @@ public sealed class WorkerFaultTests
     {
         for (int i = 0; i < 600 && (await client.States.ProgressAsync(running.ScanId, running.TotalTiles, default)).Done < 2; i++)
         {
-            await Task.Delay(50);
+            await Task.Delay(20);
         }
 
         return await client.States.ProgressAsync(running.ScanId, running.TotalTiles, default);
     }
 
-    private static async Task AssertSameAsRunAsync(Dictionary<string, string> env, TestClient client, ScanState final)
+    private static async Task AssertSameAsRunAsync(Dictionary<string, string> env, TestClient client, ScanState final, string? slide = null)
     {
         using var dir = TestPaths.TempDirectory();
-        var run = await CliProcess.RunAsync(env, Minutes, ["run", "--image", Slide.Value.Slide, "--model", DemoClassifier, "--out", dir.File("run"), .. Options]);
+        var run = await CliProcess.RunAsync(env, Minutes, ["run", "--image", slide ?? Slide.Value.Slide, "--model", DemoClassifier, "--out", dir.File("run"), .. Options]);
         Assert.True(run.Code == 0, run.Output);
         await client.DownloadAsync(final.Request.Output, dir.File("distributed"));
         DistributedScanTests.AssertSameScores(dir.File("run"), dir.File("distributed"));
