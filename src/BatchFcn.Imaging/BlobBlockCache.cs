@@ -6,10 +6,11 @@ namespace BatchFcn.Imaging;
 /// The bytes of one blob, fetched by explicit range reads in aligned blocks and kept in a small LRU shared by every
 /// reader of the image. libtiff seeks constantly (directories, tile offsets, then the tiles themselves), so a
 /// buffered sequential stream would re-download on every jump; whole aligned blocks fetch little more than the
-/// tiles read, and neighbouring tiles share them. A miss that runs on from the two blocks before also starts
-/// fetching the next few blocks in the background, so the download of what a region read needs next overlaps the decoding of what it has (a tiled
-/// TIFF stores a row of tiles contiguously, and a scan reads regions left to right). Thread-safe; two readers
-/// missing the same block fetch it once.
+/// tiles read, and neighbouring tiles share them. A read that runs on from the two blocks before keeps the next few
+/// blocks fetching in the background (a window that slides with the reads, hits included), so the download of what a
+/// scan reads next overlaps the decoding of what it has: a tiled TIFF stores each row of tiles contiguously, and a
+/// scan reads regions left to right, row band after row band. Thread-safe; two readers missing the same block fetch
+/// it once.
 /// </summary>
 internal sealed class BlobBlockCache
 {
@@ -25,9 +26,10 @@ internal sealed class BlobBlockCache
     private long requests;
 
     /// <summary>A cache over <paramref name="length"/> bytes of <paramref name="key"/> in <paramref name="store"/>, in
-    /// blocks of <paramref name="blockSize"/> bytes, holding up to <paramref name="capacityBytes"/>; a miss also starts
-    /// fetching the next <paramref name="readAhead"/> blocks (0: none).</summary>
-    public BlobBlockCache(IBlobStore store, string key, long length, int blockSize = 1 << 20, long capacityBytes = 32L << 20, int readAhead = 2)
+    /// blocks of <paramref name="blockSize"/> bytes, holding up to <paramref name="capacityBytes"/>; a read that runs on
+    /// keeps the next <paramref name="readAhead"/> blocks fetched or fetching (0: none). The default, 4 MiB ahead, is
+    /// about one band of 1024² regions of a 256²-tiled slide 8000–16000 px wide, read while the band before decodes.</summary>
+    public BlobBlockCache(IBlobStore store, string key, long length, int blockSize = 1 << 20, long capacityBytes = 32L << 20, int readAhead = 4)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 4096);
@@ -80,8 +82,8 @@ internal sealed class BlobBlockCache
             // Read ahead only when reading runs on from the blocks before (tile data), not on the scattered
             // small reads of opening (directories, tile offsets), where it would fetch megabytes never used.
             bool runsOn = index > 1 && blocks.ContainsKey(index - 1) && blocks.ContainsKey(index - 2);
-            entry = Entry(index, out bool missed);
-            if (missed && runsOn)
+            entry = Entry(index, out _);
+            if (runsOn)
             {
                 long last = Math.Min(index + readAhead, (Length - 1) / blockSize);
                 for (long next = index + 1; next <= last; next++)

@@ -23,7 +23,27 @@ public sealed class BlobBlockCacheTests
         var next = new byte[2 * Block];
         cache.Read(3 * Block, next);
         Assert.Equal(content.AsSpan(3 * Block, next.Length).ToArray(), next);
-        Assert.Equal(5, store.RangeRequests); // served by the read-ahead
+        await WaitForAsync(() => store.RangeRequests == 7); // the window slid on to blocks 5 and 6 …
+        Assert.Equal(7L * Block, store.BytesServed); // … and 3 and 4 came from the read-ahead, not fetched twice
+    }
+
+    [Fact]
+    public async Task Read_RunGoesOnThroughBlocksReadAhead_WindowSlidesWithIt()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var content = Content(16 * Block);
+        await File.WriteAllBytesAsync(dir.File("blob"), content);
+        var store = new RangeCountingStore(dir.Path);
+        var cache = new BlobBlockCache(store, "blob", content.Length, Block, capacityBytes: 16 * Block, readAhead: 2);
+
+        cache.Read(0, new byte[3 * Block]); // blocks 0–2 on demand, 3 and 4 ahead
+        await WaitForAsync(() => store.RangeRequests == 5);
+        var one = new byte[10];
+        cache.Read(3 * Block, one); // a hit on a block read ahead: the window moves on to 5
+        await WaitForAsync(() => store.RangeRequests == 6);
+        cache.Read(4 * Block, one); // and to 6
+        await WaitForAsync(() => store.RangeRequests == 7);
+        Assert.Equal(content.AsSpan(4 * Block, one.Length).ToArray(), one);
     }
 
     [Fact]
