@@ -67,7 +67,7 @@ internal static class ScanBenchmark
         classifierBackend.Run(crops[0].Input, crops[0].Count, 3, f, f);
 
         var times = new List<double[]>();
-        SplitPlan? split = null;
+        ScanSummary.SplitInfo? split = null;
         int wholeTiles = 0;
         for (int r = 0; r < rounds; r++)
         {

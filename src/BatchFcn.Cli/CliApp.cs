@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using BatchFcn.Cli.Commands;
 
 namespace BatchFcn.Cli;
@@ -26,7 +27,13 @@ public static class CliApp
         root.Subcommands.Add(SubmitCommand.Create(context));
         root.Subcommands.Add(StatusCommand.Create(context));
         root.Subcommands.Add(CancelCommand.Create(context));
+        var parse = root.Parse(args.Length == 0 ? ["--help"] : args);
+        if (parse.Errors.Count > 0 && parse.Action is ParseErrorAction)
+        {
+            return UsageErrors.Write(parse, stderr);
+        }
+
         var config = new InvocationConfiguration { Output = stdout, Error = stderr };
-        return root.Parse(args).Invoke(config);
+        return parse.Invoke(config);
     }
 }

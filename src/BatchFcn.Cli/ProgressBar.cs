@@ -3,34 +3,63 @@ using BatchFcn.Scanning;
 namespace BatchFcn.Cli;
 
 /// <summary>
-/// Work done (the bar), tiles done/total, rate and ETA on the error stream: redrawn in place on a terminal, a
-/// plain line every few seconds otherwise (logs, CI).
+/// Work done (the bar and a percentage), tiles done/total, rate and ETA on the error stream: redrawn in place on a
+/// terminal; off a terminal (logs, CI) a plain line at most every <see cref="Interval"/>, and at least as often while
+/// the scan runs, even when no tile finishes in that time (a large tile of a cut network can take minutes).
 /// </summary>
-internal sealed class ProgressBar(TextWriter error, bool interactive) : IProgress<ScanProgress>
+internal sealed class ProgressBar : IProgress<ScanProgress>, IDisposable
 {
+    /// <summary>How often a line is printed off a terminal.</summary>
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+
     private const int Width = 30;
-    private DateTime lastLine = DateTime.MinValue;
+    private readonly Lock gate = new();
+    private readonly TextWriter error;
+    private readonly bool interactive;
+    private readonly TimeProvider time;
+    private ITimer? heartbeat;
+    private ScanProgress? last;
+    private long lastReported;
+    private long lastLine;
     private int lastLength;
+
+    public ProgressBar(TextWriter error, bool interactive, TimeProvider? time = null)
+    {
+        this.error = error;
+        this.interactive = interactive;
+        this.time = time ?? TimeProvider.System;
+    }
 
     public void Report(ScanProgress value)
     {
-        lock (error)
+        lock (gate)
         {
-            var text = Format(value);
+            last = value;
+            lastReported = time.GetTimestamp();
+            bool finished = value.TilesDone == value.TilesTotal;
             if (interactive)
             {
-                error.Write("\r" + text.PadRight(lastLength));
-                lastLength = text.Length;
-                if (value.TilesDone == value.TilesTotal)
+                Draw(Format(value));
+                if (finished)
                 {
                     error.WriteLine();
                     lastLength = 0;
                 }
             }
-            else if (value.TilesDone == value.TilesTotal || DateTime.UtcNow - lastLine > TimeSpan.FromSeconds(5))
+            else
             {
-                error.WriteLine(text);
-                lastLine = DateTime.UtcNow;
+                if (finished || heartbeat is null || time.GetElapsedTime(lastLine) >= Interval)
+                {
+                    Line(value);
+                }
+
+                heartbeat ??= time.CreateTimer(_ => Beat(), null, Interval, Interval);
+            }
+
+            if (finished)
+            {
+                heartbeat?.Dispose();
+                heartbeat = null;
             }
         }
     }
@@ -38,10 +67,22 @@ internal sealed class ProgressBar(TextWriter error, bool interactive) : IProgres
     /// <summary>Removes a partly drawn bar so a log line starts on a clean line.</summary>
     public void Clear()
     {
-        if (interactive && lastLength > 0)
+        lock (gate)
         {
-            error.Write("\r" + new string(' ', lastLength) + "\r");
-            lastLength = 0;
+            if (interactive && lastLength > 0)
+            {
+                error.Write("\r" + new string(' ', lastLength) + "\r");
+                lastLength = 0;
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            heartbeat?.Dispose();
+            heartbeat = null;
         }
     }
 
@@ -50,9 +91,36 @@ internal sealed class ProgressBar(TextWriter error, bool interactive) : IProgres
         double fraction = p.TilesTotal == 0 ? 1 : Math.Clamp(p.Fraction, 0, 1);
         int filled = (int)Math.Round(fraction * Width);
         var eta = p.Remaining is { } r ? $"ETA {Duration(r)}" : "ETA --";
-        return $"[{new string('#', filled)}{new string('.', Width - filled)}] {p.TilesDone}/{p.TilesTotal} tiles  " +
-               $"{p.TilesPerSecond:0.0} tiles/s  {p.InputPixels / 1e6 / Math.Max(p.Elapsed.TotalSeconds, 1e-9):0.0} Mpx/s  {eta}";
+        // Tiles per second only once one is done: a cut network's few large tiles would show 0.0 for minutes.
+        var tiles = p.TilesDone > 0 ? $"{p.TilesPerSecond:0.0} tiles/s  " : "";
+        return $"[{new string('#', filled)}{new string('.', Width - filled)}] {Math.Floor(fraction * 100):0}%  {p.TilesDone}/{p.TilesTotal} tiles  " +
+               $"{tiles}{p.MegapixelsPerSecond:0.0} Mpx/s  {eta}";
     }
 
     public static string Duration(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:00}m" : t.TotalMinutes >= 1 ? $"{(int)t.TotalMinutes}m{t.Seconds:00}s" : $"{t.TotalSeconds:0}s";
+
+    /// <summary>Off a terminal: when no line went out for an interval, the last progress again, its elapsed time
+    /// brought up to now (so the rate and ETA say the scan is slower than the last report, not frozen).</summary>
+    private void Beat()
+    {
+        lock (gate)
+        {
+            if (last is { } p && heartbeat is not null && time.GetElapsedTime(lastLine) >= Interval - TimeSpan.FromMilliseconds(50))
+            {
+                Line(p with { Elapsed = p.Elapsed + time.GetElapsedTime(lastReported) });
+            }
+        }
+    }
+
+    private void Line(ScanProgress value)
+    {
+        error.WriteLine(Format(value));
+        lastLine = time.GetTimestamp();
+    }
+
+    private void Draw(string text)
+    {
+        error.Write("\r" + text.PadRight(lastLength));
+        lastLength = text.Length;
+    }
 }

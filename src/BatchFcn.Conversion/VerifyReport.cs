@@ -32,13 +32,19 @@ public sealed record VerifyReport
     /// <summary>Whether invariant B holds within the tolerance (expected only for padding-free networks).</summary>
     public bool DenseEquivalent => DenseVsSliding.MaxRelativeError <= Tolerance;
 
+    /// <summary>Invariant B's result in a word or two: PASS, FAIL, DEVIATES (expected), or NOT A PAIR when invariant A
+    /// failed (the two models do not compute the same function, so B compares unrelated outputs).</summary>
+    public string DenseResult => !PatchEquivalent ? "NOT A PAIR" : DenseEquivalent ? "PASS" : PaddingFree ? "FAIL" : "DEVIATES (expected)";
+
     /// <summary>A sentence for people about what invariant B's deviation means.</summary>
-    public string DenseVerdict => (PaddingFree, DenseEquivalent) switch
+    public string DenseVerdict => (PatchEquivalent, PaddingFree, DenseEquivalent) switch
     {
-        (true, true) => "dense map equals the classifier on every crop (padding-free network)",
-        (true, false) => "UNEXPECTED: a padding-free network should match the classifier on every crop",
-        (false, true) => "dense map matches the classifier on these crops, though the network pads",
-        (false, false) => "deviation expected: the network zero-pads, so a crop's border sees zeros where the large image has real pixels",
+        (false, _, _) => "not meaningful: invariant A fails, so the converted model is not this classifier's conversion "
+            + "(convert the classifier again, or give the classifier it was converted from)",
+        (_, true, true) => "dense map equals the classifier on every crop (padding-free network)",
+        (_, true, false) => "UNEXPECTED: a padding-free network should match the classifier on every crop",
+        (_, false, true) => "dense map matches the classifier on these crops, though the network pads",
+        (_, false, false) => "deviation expected: the network zero-pads, so a crop's border sees zeros where the large image has real pixels",
     };
 
     /// <summary>Errors of one comparison: ‖a−b‖∞, and the same relative to ‖a‖∞ (the largest over cases).</summary>

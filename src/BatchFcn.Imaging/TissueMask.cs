@@ -2,8 +2,14 @@ namespace BatchFcn.Imaging;
 
 /// <summary>
 /// Foreground (tissue) found on a low-resolution rendition of the image, so tiles of bare glass or empty
-/// raster are never computed. A pixel is foreground when its HSV saturation, (max − min) / max, exceeds
-/// the threshold: glass and paper are grey or white, stained tissue is coloured.
+/// raster are never computed. On a colour image a pixel is foreground when its HSV saturation, (max − min) / max,
+/// exceeds the threshold: glass and paper are grey or white, stained tissue is coloured. A gray image (8- or 16-bit
+/// brightfield, a fluorescence channel: every thumbnail pixel's channels within one level of each other) has no
+/// saturation at all, so there the split is by brightness: Otsu's
+/// threshold separates two classes, the flatter one (smaller spread) is the background, white glass or a dark
+/// fluorescence field, and the other is foreground. Without a clear background (the two classes less than
+/// <see cref="MinimumGrayContrast"/> levels apart, or no flatter class) every pixel is foreground: skipping tissue would lose data,
+/// computing glass only costs time.
 /// </summary>
 public sealed class TissueMask
 {
@@ -13,8 +19,13 @@ public sealed class TissueMask
     /// test costs four reads whatever its size (the planner tries many tile sizes).</summary>
     private readonly int[] integral;
 
-    private TissueMask(int width, int height, bool[] foreground, double scaleX, double scaleY, double threshold)
+    /// <summary>Gray levels (of 255) between the two brightness classes below which a gray image is taken to have no
+    /// background.</summary>
+    public const double MinimumGrayContrast = 24;
+
+    private TissueMask(int width, int height, bool[] foreground, double scaleX, double scaleY, double threshold, string method)
     {
+        Method = method;
         Width = width;
         Height = height;
         this.foreground = foreground;
@@ -44,8 +55,12 @@ public sealed class TissueMask
     /// <summary>Scan-level pixels per mask pixel, vertically.</summary>
     public double ScaleY { get; }
 
-    /// <summary>The saturation threshold used.</summary>
+    /// <summary>The threshold used: saturation in [0, 1] on colour images, brightness in [0, 255] on gray ones.</summary>
     public double Threshold { get; }
+
+    /// <summary>How foreground was told from background, in words: "saturation", "brightness (dark on a light
+    /// background)", "brightness (bright on a dark background)", or "none (gray image without a clear background: all foreground)".</summary>
+    public string Method { get; }
 
     public double ForegroundFraction { get; }
 
@@ -62,6 +77,7 @@ public sealed class TissueMask
         var saturation = new float[n];
         var histogram = new long[256];
         var p = thumbnail.Pixels;
+        long coloured = 0;
         for (int i = 0; i < n; i++)
         {
             int r = p[3 * i], g = p[(3 * i) + 1], b = p[(3 * i) + 2];
@@ -69,6 +85,13 @@ public sealed class TissueMask
             float s = max == 0 ? 0 : (max - min) / (float)max;
             saturation[i] = s;
             histogram[(int)(s * 255)]++;
+            coloured += max - min > 1 ? 1 : 0;
+        }
+
+        double scaleX = levelWidth / (double)thumbnail.Width, scaleY = levelHeight / (double)thumbnail.Height;
+        if (coloured == 0 && n > 0)
+        {
+            return Gray(thumbnail, scaleX, scaleY);
         }
 
         double t = threshold ?? Math.Max(0.04, Otsu(histogram, n) / 255.0);
@@ -78,8 +101,60 @@ public sealed class TissueMask
             fg[i] = saturation[i] > t;
         }
 
-        return new TissueMask(thumbnail.Width, thumbnail.Height, fg,
-            levelWidth / (double)thumbnail.Width, levelHeight / (double)thumbnail.Height, t);
+        return new TissueMask(thumbnail.Width, thumbnail.Height, fg, scaleX, scaleY, t, "saturation");
+    }
+
+    /// <summary>The mask of a gray image, by brightness (see the class remarks).</summary>
+    private static TissueMask Gray(RgbImage thumbnail, double scaleX, double scaleY)
+    {
+        int n = thumbnail.Width * thumbnail.Height;
+        var p = thumbnail.Pixels;
+        var level = new byte[n];
+        var histogram = new long[256];
+        for (int i = 0; i < n; i++)
+        {
+            level[i] = (byte)((p[3 * i] + p[(3 * i) + 1] + p[(3 * i) + 2] + 1) / 3);
+            histogram[level[i]]++;
+        }
+
+        int t = Otsu(histogram, n);
+        var (darkMean, darkSpread) = Moments(histogram, 0, t);
+        var (brightMean, brightSpread) = Moments(histogram, t + 1, 255);
+        var fg = new bool[n];
+        if (double.IsNaN(darkMean) || double.IsNaN(brightMean) || brightMean - darkMean < MinimumGrayContrast || darkSpread == brightSpread)
+        {
+            Array.Fill(fg, true);
+            return new TissueMask(thumbnail.Width, thumbnail.Height, fg, scaleX, scaleY, t, "none (gray image without a clear background: all foreground)");
+        }
+
+        bool lightBackground = brightSpread < darkSpread;
+        for (int i = 0; i < n; i++)
+        {
+            fg[i] = lightBackground ? level[i] <= t : level[i] > t;
+        }
+
+        return new TissueMask(thumbnail.Width, thumbnail.Height, fg, scaleX, scaleY, t,
+            lightBackground ? "brightness (dark on a light background)" : "brightness (bright on a dark background)");
+    }
+
+    /// <summary>Mean and standard deviation of the histogram's levels in [from, to]; NaN for an empty range.</summary>
+    private static (double Mean, double Spread) Moments(long[] histogram, int from, int to)
+    {
+        double count = 0, sum = 0, squares = 0;
+        for (int i = from; i <= to; i++)
+        {
+            count += histogram[i];
+            sum += i * (double)histogram[i];
+            squares += i * (double)i * histogram[i];
+        }
+
+        if (count == 0)
+        {
+            return (double.NaN, double.NaN);
+        }
+
+        double mean = sum / count;
+        return (mean, Math.Sqrt(Math.Max(0, (squares / count) - (mean * mean))));
     }
 
     /// <summary>Whether any foreground lies in the level region [x0, x1) × [y0, y1), looking one mask

@@ -326,7 +326,8 @@ public sealed class VipsImageSource : IImageSource
 
         if (sixteen)
         {
-            image = (image / 257.0).Cast(Enums.BandFormat.Uchar);
+            // To the nearest 8-bit level (65535 → 255); casting alone would truncate, moving about half the pixels one level down.
+            image = (image / 257.0).Round(Enums.OperationRound.Rint).Cast(Enums.BandFormat.Uchar);
         }
         else if (image.Format != Enums.BandFormat.Uchar)
         {

@@ -33,7 +33,16 @@ public static partial class BackendSelector
             throw new BackendUnavailableException($"unknown backend '{options.Backend}'; use auto, cpu or cuda");
         }
 
-        if (options.Backend is "auto" or "cuda")
+        if (options.Backend is "auto" or "cuda" && cudaFactory is null && !OnnxRuntimeBackend.CudaInBuild)
+        {
+            // Nothing to fall back from: said once, in the backend line, unless CUDA was asked for by name.
+            reasons.Add($"CUDA unavailable ({NoCudaInBuild})");
+            if (options.Backend == "cuda" && logger is not null)
+            {
+                LogCudaFallback(logger, options.Backend, NoCudaInBuild);
+            }
+        }
+        else if (options.Backend is "auto" or "cuda")
         {
             try
             {
@@ -66,6 +75,8 @@ public static partial class BackendSelector
         reasons.Add(options.Backend == "cpu" ? "CPU requested" : "using the CPU");
         return new BackendSelection(OnnxRuntimeBackend.CreateCpu(model, threads, cpu), reasons);
     }
+
+    private const string NoCudaInBuild = "this is the CPU build; build with -p:BatchFcnGpu=true for CUDA";
 
     private static string FirstLine(string message) => message.Split('\n')[0].Trim();
 

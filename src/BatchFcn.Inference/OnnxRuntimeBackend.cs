@@ -44,6 +44,14 @@ internal sealed class OnnxRuntimeBackend : IInferenceBackend
         return new OnnxRuntimeBackend(model.Open(options), "cpu", $"ONNX Runtime CPU, {threads} thread(s), {cpu}");
     }
 
+    /// <summary>Whether this build carries ONNX Runtime's GPU package (built with <c>-p:BatchFcnGpu=true</c>); the CPU
+    /// package has no CUDA provider at all, so there is nothing to probe.</summary>
+#if BATCHFCN_GPU
+    public const bool CudaInBuild = true;
+#else
+    public const bool CudaInBuild = false;
+#endif
+
     /// <summary>Creates a CUDA session; throws when the provider, CUDA or cuDNN libraries or a GPU are missing.</summary>
     public static OnnxRuntimeBackend CreateCuda(OnnxModelSource model, int deviceId)
     {

@@ -49,7 +49,7 @@ public sealed class ScanFinalizingService(ScanTelemetry telemetry, TimeProvider 
             HeatmapClass = outcome.HeatmapClass,
             Outputs = new(output.Describe(ScanOutputs.Scores), output.Describe(ScanOutputs.Heatmap), output.Describe(ScanOutputs.Summary),
                 plan.Outputs.WriteNpy ? output.Describe(ScanOutputs.Npy) : null),
-            Split = plan.Split,
+            Split = plan.Split is { } split ? ScanSummary.SplitInfo.From(split) : null,
             TileChoice = plan.TileChoice,
         };
         await output.WriteAsync(ScanOutputs.Summary, JsonSerializer.SerializeToUtf8Bytes(summary, ScanJson.Options), cancellationToken).ConfigureAwait(false);

@@ -62,11 +62,16 @@ public sealed record ScanPlan
 
     public required int SkippedTiles { get; init; }
 
-    /// <summary>Saturation threshold used for the tissue mask; <see langword="null"/> when off.</summary>
+    /// <summary>Threshold used for the tissue mask (saturation in [0, 1], or brightness in [0, 255] on a gray image, see
+    /// <see cref="TissueMethod"/>); <see langword="null"/> when off.</summary>
     public required double? TissueThreshold { get; init; }
 
     /// <summary>Fraction of the thumbnail found to be foreground; <see langword="null"/> when off.</summary>
     public required double? TissueFraction { get; init; }
+
+    /// <summary>How the mask told tissue from background, in words (saturation, or brightness on a gray image);
+    /// <see langword="null"/> when off.</summary>
+    public string? TissueMethod { get; init; }
 
     public required ScanOptions Options { get; init; }
 

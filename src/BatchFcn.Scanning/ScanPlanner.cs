@@ -123,6 +123,7 @@ public static class ScanPlanner
             SkippedTiles = total - tiles.Count,
             TissueThreshold = mask?.Threshold,
             TissueFraction = mask?.ForegroundFraction,
+            TissueMethod = mask?.Method,
             Options = options,
             Split = split?.ToPlan(),
             TileChoice = choice,

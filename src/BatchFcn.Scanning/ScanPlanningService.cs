@@ -43,6 +43,16 @@ public sealed partial class ScanPlanningService(TileCalibrator calibrator, IOpti
         };
         ScanFinalizer.HeatmapClass(plan); // an impossible heatmap class fails now, not after the scan
         LogPlanned(logger, plan.Tiles.Count, plan.TotalTiles, plan.SkippedTiles, plan.Rows, plan.Cols);
+        if (plan.TissueMethod is { } method && method != "saturation")
+        {
+            LogGrayTissue(logger, method);
+        }
+
+        if (plan.Tiles.Count == 0 && plan.TotalTiles > 0)
+        {
+            LogNoTissue(logger, plan.TotalTiles, plan.TissueMethod ?? "?");
+        }
+
         if (plan.Split is { } cut)
         {
             LogSplit(logger, cut.Cut, cut.TrunkTile, cut.RestTile, cut.WorkRatio);
@@ -129,6 +139,13 @@ public sealed partial class ScanPlanningService(TileCalibrator calibrator, IOpti
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Planned {Tiles} tiles of {Total} ({Skipped} background skipped); score map {Rows}x{Cols}")]
     private static partial void LogPlanned(ILogger logger, int tiles, int total, int skipped, long rows, long cols);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Gray image: tissue found by {Method}")]
+    private static partial void LogGrayTissue(ILogger logger, string method);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The tissue mask ({Method}) found no tissue: all {Total} tiles are skipped and the score map will be empty (NaN). "
+        + "If the image holds tissue, scan again with --tissue off, or --tissue-threshold lower than the one in the plan")]
+    private static partial void LogNoTissue(ILogger logger, int total, string method);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Tiles: {Chosen}, by predicted seconds (whole network at {WholeTile} px: {WholeSeconds:0.0} s; {Cut}) from costs measured with backend setting {Backend} and {Threads} thread(s), {Calibration}")]
     private static partial void LogChoice(ILogger logger, string chosen, double wholeSeconds, long wholeTile, string cut, string backend, int threads, string calibration);

@@ -1,3 +1,5 @@
+using BatchFcn.Conversion;
+
 namespace BatchFcn.Scanning;
 
 /// <summary>What <c>summary.json</c> records about a finished scan.</summary>
@@ -31,11 +33,25 @@ public sealed record ScanSummary
 
     public required OutputInfo Outputs { get; init; }
 
-    /// <summary>Where the network was cut in two for this scan; <see langword="null"/> when it ran whole.</summary>
-    public SplitPlan? Split { get; init; }
+    /// <summary>Where the network was cut in two for this scan; <see langword="null"/> when it ran whole. The halves'
+    /// layer lists stay in <c>plan.json</c>: here only what a reader of the results needs.</summary>
+    public SplitInfo? Split { get; init; }
 
     /// <summary>Why the automatic tile size and cut were chosen (measured costs); absent when the tile size was given.</summary>
     public TileChoice? TileChoice { get; init; }
+
+    /// <summary>A cut network in brief: the tensor, its channels, each half's geometry along y and x as
+    /// [stride, receptive field, offset], the tiles and the planned work against running it whole.</summary>
+    public sealed record SplitInfo(string Cut, long CutChannels, int[] TrunkY, int[] TrunkX, int[] RestY, int[] RestX, int TrunkTile, int RestTile, double WorkRatio)
+    {
+        public static SplitInfo From(SplitPlan plan)
+        {
+            ArgumentNullException.ThrowIfNull(plan);
+            return new(plan.Cut, plan.CutChannels, Axis(plan.TrunkY), Axis(plan.TrunkX), Axis(plan.RestY), Axis(plan.RestX), plan.TrunkTile, plan.RestTile, plan.WorkRatio);
+        }
+
+        private static int[] Axis(ModelManifest.AxisManifest axis) => [axis.Stride, axis.ReceptiveField, axis.Offset];
+    }
 
     public sealed record ImageInfo(string Path, int Level, long Width, long Height, double Downsample);
 

@@ -523,6 +523,7 @@ public sealed class TileExecutor
         private readonly int total;
         private readonly double perPixel;
         private readonly double perRestPixel;
+        private readonly long area;
         private int done;
         private long pixels;
         private double fraction;
@@ -532,6 +533,7 @@ public sealed class TileExecutor
             this.progress = progress;
             this.clock = clock;
             total = plan.Tiles.Count;
+            area = plan.LevelWidth * plan.LevelHeight;
             long read = Math.Max(1, plan.Tiles.Sum(t => t.InputPixels));
             if (plan.Split is { } split)
             {
@@ -579,7 +581,7 @@ public sealed class TileExecutor
             {
                 change();
                 // Exactly 1 once every chunk is written (no rounding left over), and short of it until then.
-                progress?.Report(new ScanProgress(done, total, pixels, clock.Elapsed, done == total ? 1 : Math.Min(fraction, 0.999)));
+                progress?.Report(new ScanProgress(done, total, pixels, clock.Elapsed, done == total ? 1 : Math.Min(fraction, 0.999), area));
             }
         }
     }

@@ -68,6 +68,31 @@ public sealed class CliAppTests
         Assert.Equal(CliApp.VerificationFailed, verify.Code);
         Assert.Contains("FAIL", verify.Out, StringComparison.Ordinal);
         Assert.Contains("invariant A fails", verify.Err, StringComparison.Ordinal);
+        Assert.Contains("does not compute what", verify.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("DEVIATES", verify.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("PASS", verify.Out, StringComparison.Ordinal); // nor a B that passes by chance
+        Assert.Contains("NOT A PAIR", verify.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_UnknownOption_PrintsTheErrorAndAHintNotTheWholeHelp()
+    {
+        var run = Run("run", "--imgae", "x.tif", "--model", "m.onnx", "--out", "o");
+        Assert.Equal(1, run.Code);
+        Assert.Contains("error: Unrecognized command or argument '--imgae'", run.Err, StringComparison.Ordinal);
+        Assert.Contains("did you mean --image?", run.Err, StringComparison.Ordinal);
+        Assert.Contains("Run 'batchfcn run --help' to see its options.", run.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("Options:", run.Err + run.Out, StringComparison.Ordinal);
+        Assert.True(run.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length <= 5, run.Err);
+    }
+
+    [Fact]
+    public void Run_HelpAsked_PrintsTheWholeHelp()
+    {
+        var help = Run("run", "--help");
+        Assert.Equal(0, help.Code);
+        Assert.Contains("Options:", help.Out, StringComparison.Ordinal);
+        Assert.Contains("--image", help.Out, StringComparison.Ordinal);
     }
 
     [Fact]

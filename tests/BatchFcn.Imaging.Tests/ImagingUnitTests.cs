@@ -66,6 +66,46 @@ public sealed class TissueMaskTests
         }
     }
 
+    /// <summary>A gray thumbnail: a <paramref name="background"/> field with noise, and a square of textured
+    /// <paramref name="tissue"/> in [30, 70) × [10, 40).</summary>
+    private static RgbImage Gray(int background, int tissue)
+    {
+        const int w = 100, h = 50;
+        var random = new Random(5);
+        var p = new byte[w * h * 3];
+        for (int i = 0; i < w * h; i++)
+        {
+            int x = i % w, y = i / w;
+            bool inside = x >= 30 && x < 70 && y >= 10 && y < 40;
+            byte v = (byte)Math.Clamp(inside ? tissue + random.Next(-30, 31) : background + random.Next(-3, 4), 0, 255);
+            p[3 * i] = p[(3 * i) + 1] = p[(3 * i) + 2] = v;
+        }
+
+        return new RgbImage(w, h, p);
+    }
+
+    [Theory]
+    [InlineData(235, 110, "dark on a light background")] // brightfield, 8- or 16-bit gray
+    [InlineData(12, 150, "bright on a dark background")] // a fluorescence channel
+    public void Compute_GrayImage_FindsTissueByBrightness(int background, int tissue, string method)
+    {
+        var mask = TissueMask.Compute(Gray(background, tissue), 1000, 500, 0.08);
+        Assert.Contains(method, mask.Method, StringComparison.Ordinal);
+        Assert.Equal(0.24, mask.ForegroundFraction, 2); // the 40 × 30 square of 100 × 50
+        Assert.True(mask.AnyForeground(400, 150, 500, 250));
+        Assert.False(mask.AnyForeground(0, 0, 250, 500));
+        Assert.False(mask.AnyForeground(750, 0, 1000, 500));
+    }
+
+    [Fact]
+    public void Compute_GrayImageWithoutABackground_KeepsEverything()
+    {
+        // Tissue from edge to edge: no flat class to call background, so nothing may be skipped.
+        var mask = TissueMask.Compute(Gray(110, 110), 1000, 500, 0.08);
+        Assert.Equal(1.0, mask.ForegroundFraction);
+        Assert.StartsWith("none", mask.Method, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Compute_OtsuOnBlankGlass_KeepsItBackground()
     {

@@ -152,6 +152,33 @@ public sealed class VipsImageSourceTests
     }
 
     [Fact]
+    public void SixteenBitImage_RoundsToTheNearestEightBitLevel()
+    {
+        // 200/257 ≈ 0.78 of a level above each 8-bit value: rounding gives the next level, truncating would not.
+        using var dir = TestPaths.TempDirectory();
+        var path = dir.File("rgb16-offset.tif");
+        using (var rgb = TestImages.Rgb())
+        using (var wide = ((rgb * 257) + 200).Cast(Enums.BandFormat.Ushort))
+        {
+            wide.Tiffsave(path);
+        }
+
+        using var source = VipsImageSource.Open(path);
+        var region = source.ReadRegion(0, 100, 100, 20, 20);
+        for (int y = 0; y < 20; y++)
+        {
+            for (int x = 0; x < 20; x++)
+            {
+                var (r, g, b) = TestImages.Expected(100 + x, 100 + y);
+                int i = 3 * ((y * 20) + x);
+                Assert.Equal(Math.Min(r + 1, 255), region[i]);
+                Assert.Equal(Math.Min(g + 1, 255), region[i + 1]);
+                Assert.Equal(Math.Min(b + 1, 255), region[i + 2]);
+            }
+        }
+    }
+
+    [Fact]
     public void FloatImage_IsRefusedClearly()
     {
         using var dir = TestPaths.TempDirectory();

@@ -20,19 +20,31 @@ public sealed class BackendSelectorTests
             Entries.Add((logLevel, formatter(state, exception)));
     }
 
-    [Theory]
-    [InlineData("auto")]
-    [InlineData("cuda")]
-    public void Select_WithoutCuda_FallsBackToCpuAndLogsWhy(string requested)
+    [Fact]
+    public void Select_CudaAskedInTheCpuBuild_FallsBackToCpuAndWarnsWhy()
     {
-        // This build carries the CPU package and no GPU is present: the probe session must fail.
+        Assert.False(OnnxRuntimeBackend.CudaInBuild); // the tests run on the CPU build
         var logger = new CapturingLogger();
-        var selection = BackendSelector.Select(Model, new BackendOptions { Backend = requested }, logger);
+        var selection = BackendSelector.Select(Model, new BackendOptions { Backend = "cuda" }, logger);
         using var backend = selection.Backend;
         Assert.Equal("cpu", backend.Name);
-        Assert.StartsWith("CUDA unavailable (", selection.Reasons[0], StringComparison.Ordinal);
-        var warning = Assert.Single(logger.Entries, e => e.Level == LogLevel.Warning);
+        Assert.StartsWith("CUDA unavailable (this is the CPU build", selection.Reasons[0], StringComparison.Ordinal);
+        var warning = Assert.Single(logger.Entries);
+        Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.Contains("falling back to CPU", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Select_AutoInTheCpuBuild_ChoosesCpuWithoutAWarning()
+    {
+        // A CPU-only build has no CUDA to fall back from: the reason is kept (for the backend line and the summary),
+        // but nothing is logged here, so a run says it once, as information.
+        var logger = new CapturingLogger();
+        var selection = BackendSelector.Select(Model, new BackendOptions { Backend = "auto" }, logger);
+        using var backend = selection.Backend;
+        Assert.Equal("cpu", backend.Name);
+        Assert.StartsWith("CUDA unavailable (this is the CPU build", selection.Reasons[0], StringComparison.Ordinal);
+        Assert.Empty(logger.Entries);
     }
 
     [Fact]

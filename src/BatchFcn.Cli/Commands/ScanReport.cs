@@ -17,7 +17,7 @@ internal static class ScanReport
         bool overwrite, CancellationToken token)
     {
         ArgumentNullException.ThrowIfNull(arguments);
-        var bar = new ProgressBar(context.Error, context.Interactive);
+        using var bar = new ProgressBar(context.Error, context.Interactive);
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration
             .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
