@@ -11,4 +11,9 @@ public sealed record OutputOptions
     /// <summary>Class shown by the heatmap, 0 to classes − 1; −1 means the last class.</summary>
     /// <value>The default is −1.</value>
     public int HeatmapClass { get; init; } = -1;
+
+    /// <summary>How <c>scores.zarr</c>'s chunks are stored: <c>zlib</c> (byte shuffle + zlib, both in numcodecs, so
+    /// zarr-python reads them without extras) or <c>none</c> (raw little-endian floats).</summary>
+    /// <value>The default is <c>zlib</c>.</value>
+    public string Compression { get; init; } = "zlib";
 }

@@ -83,7 +83,7 @@ public sealed partial class ScanPlanningService(TileCalibrator calibrator, IOpti
         }
 
         var scores = await ZarrScoreArray.CreateAsync(output, ScanOutputs.Scores, plan.Classes, plan.Rows, plan.Cols, plan.ChunkRows, plan.ChunkCols,
-            Attributes(plan), cancellationToken).ConfigureAwait(false);
+            Attributes(plan), ZarrChunkCodec.Named(plan.Outputs.Compression), cancellationToken).ConfigureAwait(false);
         await output.WriteAsync(ScanOutputs.Plan, JsonSerializer.SerializeToUtf8Bytes(plan, ScanJson.Options), cancellationToken).ConfigureAwait(false);
         telemetry.Planned(plan.Manifest.SourceModel, plan.Tiles.Count, plan.SkippedTiles);
         return scores;

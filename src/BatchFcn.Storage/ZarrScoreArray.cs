@@ -6,7 +6,8 @@ namespace BatchFcn.Storage;
 
 /// <summary>
 /// A float32 score map [class, y, x] stored as a Zarr v2 array (<c>.zarray</c> + one object per chunk at
-/// <c>0/i/j</c>, uncompressed little-endian, NaN fill): readable by zarr, xarray, dask and napari. One
+/// <c>0/i/j</c>, little-endian, shuffled and zlib-compressed by default (<see cref="ZarrChunkCodec"/>), NaN fill):
+/// readable by zarr, xarray, dask and napari. One
 /// chunk is one tile's valid core, so the stitched map is the chunk grid and never exists in memory.
 /// </summary>
 public sealed class ZarrScoreArray
@@ -14,9 +15,10 @@ public sealed class ZarrScoreArray
     private readonly IBlobStore store;
     private readonly string prefix;
 
-    private ZarrScoreArray(IBlobStore store, string prefix, long classes, long rows, long cols, int chunkRows, int chunkCols)
+    private ZarrScoreArray(IBlobStore store, string prefix, long classes, long rows, long cols, int chunkRows, int chunkCols, ZarrChunkCodec codec)
     {
         this.store = store;
+        Codec = codec;
         this.prefix = prefix.TrimEnd('/');
         Classes = classes;
         Rows = rows;
@@ -26,6 +28,9 @@ public sealed class ZarrScoreArray
     }
 
     public long Classes { get; }
+
+    /// <summary>How chunks are stored.</summary>
+    public ZarrChunkCodec Codec { get; }
 
     public long Rows { get; }
 
@@ -44,20 +49,21 @@ public sealed class ZarrScoreArray
 
     /// <summary>Writes the array metadata (<c>.zarray</c>, <c>.zattrs</c>) and returns the array.</summary>
     public static async Task<ZarrScoreArray> CreateAsync(IBlobStore store, string prefix, long classes, long rows, long cols,
-        int chunkRows, int chunkCols, JsonObject? attributes = null, CancellationToken cancellationToken = default)
+        int chunkRows, int chunkCols, JsonObject? attributes = null, ZarrChunkCodec? codec = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var array = new ZarrScoreArray(store, prefix, classes, rows, cols, chunkRows, chunkCols);
+        codec ??= ZarrChunkCodec.Zlib;
+        var array = new ZarrScoreArray(store, prefix, classes, rows, cols, chunkRows, chunkCols, codec);
         var meta = new JsonObject
         {
             ["zarr_format"] = 2,
             ["shape"] = new JsonArray(classes, rows, cols),
             ["chunks"] = new JsonArray(classes, chunkRows, chunkCols),
             ["dtype"] = "<f4",
-            ["compressor"] = null,
+            ["compressor"] = codec.Compressor,
             ["fill_value"] = "NaN",
             ["order"] = "C",
-            ["filters"] = null,
+            ["filters"] = codec.Filters,
             ["dimension_separator"] = "/",
         };
         await store.WriteAsync(array.prefix + "/.zarray", Utf8(meta), cancellationToken).ConfigureAwait(false);
@@ -77,7 +83,7 @@ public sealed class ZarrScoreArray
             throw new InvalidDataException($"'{prefix}' is not a BatchFcn score array (float32 [class, y, x], all classes in one chunk)");
         }
 
-        return new ZarrScoreArray(store, prefix, shape[0], shape[1], shape[2], chunks[1], chunks[2]);
+        return new ZarrScoreArray(store, prefix, shape[0], shape[1], shape[2], chunks[1], chunks[2], ZarrChunkCodec.FromMetadata(meta, prefix));
     }
 
     public string ChunkKey(int chunkRow, int chunkCol) => $"{prefix}/0/{chunkRow}/{chunkCol}";
@@ -103,6 +109,11 @@ public sealed class ZarrScoreArray
             throw new ArgumentException($"chunk holds {data.Length} values, expected {ChunkLength}", nameof(data));
         }
 
+        if (Codec.ZlibLevel is not null)
+        {
+            return Codec.Encode(MemoryMarshal.AsBytes(data.Span));
+        }
+
         // Written straight from the floats' bytes: a copy per chunk would be garbage the size of the chunk.
         return MemoryMarshal.TryGetArray(data, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
             ? new FloatBytes(segment.Array).Memory
@@ -114,8 +125,11 @@ public sealed class ZarrScoreArray
     {
         try
         {
-            var bytes = await store.ReadAsync(ChunkKey(chunkRow, chunkCol), cancellationToken).ConfigureAwait(false);
-            return MemoryMarshal.Cast<byte, float>(bytes).ToArray();
+            var key = ChunkKey(chunkRow, chunkCol);
+            var bytes = await store.ReadAsync(key, cancellationToken).ConfigureAwait(false);
+            var values = new float[ChunkLength];
+            Codec.Decode(bytes, MemoryMarshal.AsBytes(values.AsSpan()), key);
+            return values;
         }
         catch (BlobNotFoundException)
         {
@@ -150,19 +164,24 @@ public sealed class ZarrScoreArray
         for (int tx = 0; tx < ChunkGridCols; tx++)
         {
             var key = ChunkKey(chunkRow, tx);
-            int length;
             try
             {
-                length = await store.ReadAsync(key, bytes, cancellationToken).ConfigureAwait(false);
+                if (Codec.ZlibLevel is null)
+                {
+                    int length = await store.ReadAsync(key, bytes, cancellationToken).ConfigureAwait(false);
+                    if (length != bytes.Length)
+                    {
+                        throw new InvalidDataException($"chunk '{key}' holds {length} bytes; a chunk of this array holds {bytes.Length}");
+                    }
+                }
+                else
+                {
+                    Codec.Decode(await store.ReadAsync(key, cancellationToken).ConfigureAwait(false), bytes, key);
+                }
             }
             catch (BlobNotFoundException)
             {
                 continue; // never written: background
-            }
-
-            if (length != bytes.Length)
-            {
-                throw new InvalidDataException($"chunk '{key}' holds {length} bytes; a chunk of this array holds {bytes.Length}");
             }
 
             var chunk = MemoryMarshal.Cast<byte, float>(bytes.AsSpan());

@@ -65,6 +65,8 @@ public sealed class EmbeddedScanTests
         Assert.Equal("float32", root.GetProperty("dtype").GetString());
         Assert.Equal([summary.Map.Classes, summary.Map.ChunkRows, summary.Map.ChunkCols], root.GetProperty("chunks").EnumerateArray().Select(e => e.GetInt64()));
         Assert.Equal("nan", root.GetProperty("fill").GetString());
+        Assert.Equal("zlib", root.GetProperty("compressor").GetString()); // compressed by default, read by zarr-python as is
+        Assert.Equal(["shuffle"], root.GetProperty("filters").EnumerateArray().Select(e => e.GetString()));
         Assert.True(root.GetProperty("equal").GetBoolean(), "zarr and numpy read different maps");
         Assert.Equal(summary.Map.Classes * ((summary.Map.Rows * summary.Map.Cols) - summary.Map.ComputedCells), root.GetProperty("nan").GetInt64());
 

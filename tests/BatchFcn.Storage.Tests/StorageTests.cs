@@ -34,7 +34,7 @@ public sealed class ZarrScoreArrayTests
     {
         using var dir = TestPaths.TempDirectory();
         var store = new LocalDirectoryStore(dir.Path);
-        var array = await ZarrScoreArray.CreateAsync(store, "scores.zarr", 2, 5, 7, 3, 4);
+        var array = await ZarrScoreArray.CreateAsync(store, "scores.zarr", 2, 5, 7, 3, 4, codec: ZarrChunkCodec.None);
         using var meta = JsonDocument.Parse(File.ReadAllText(dir.File("scores.zarr/.zarray")));
         var root = meta.RootElement;
         Assert.Equal(2, root.GetProperty("zarr_format").GetInt32());
@@ -50,6 +50,42 @@ public sealed class ZarrScoreArrayTests
         Assert.Equal(chunk, MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(dir.File("scores.zarr/0/1/1"))).ToArray());
         Assert.Null(await array.ReadChunkAsync(0, 0));
         await Assert.ThrowsAsync<ArgumentException>(() => array.WriteChunkAsync(0, 0, new float[5]));
+    }
+
+    [Fact]
+    public async Task Create_ByDefault_ShufflesAndCompressesChunks_AndReadsThemBack()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var store = new LocalDirectoryStore(dir.Path);
+        var array = await ZarrScoreArray.CreateAsync(store, "scores.zarr", 3, 64, 64, 64, 64);
+        using (var meta = JsonDocument.Parse(File.ReadAllText(dir.File("scores.zarr/.zarray"))))
+        {
+            Assert.Equal("zlib", meta.RootElement.GetProperty("compressor").GetProperty("id").GetString());
+            var filter = Assert.Single(meta.RootElement.GetProperty("filters").EnumerateArray());
+            Assert.Equal("shuffle", filter.GetProperty("id").GetString());
+            Assert.Equal(4, filter.GetProperty("elementsize").GetInt32());
+        }
+
+        // A smooth map, as logits are: neighbouring cells share exponents and high mantissa bytes.
+        var chunk = Enumerable.Range(0, 3 * 64 * 64).Select(i => (float)Math.Sin(i / 700.0) * 5).ToArray();
+        await array.WriteChunkAsync(0, 0, chunk);
+        var stored = File.ReadAllBytes(dir.File("scores.zarr/0/0/0"));
+        Assert.Equal(0x78, stored[0]); // a zlib stream, as numcodecs' Zlib writes and reads
+        Assert.True(stored.Length < chunk.Length * sizeof(float) * 0.8, $"{stored.Length} bytes for {chunk.Length * 4} raw");
+        Assert.Equal(chunk, await array.ReadChunkAsync(0, 0));
+        var reopened = await ZarrScoreArray.OpenAsync(store, "scores.zarr");
+        Assert.Equal(chunk, await reopened.ReadChunkRowAsync(0));
+    }
+
+    [Fact]
+    public async Task Open_ForeignCompressor_IsRefusedByName()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var store = new LocalDirectoryStore(dir.Path);
+        await ZarrScoreArray.CreateAsync(store, "s.zarr", 1, 4, 4, 4, 4);
+        File.WriteAllText(dir.File("s.zarr/.zarray"), File.ReadAllText(dir.File("s.zarr/.zarray")).Replace("\"zlib\"", "\"blosc\"", StringComparison.Ordinal));
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => ZarrScoreArray.OpenAsync(store, "s.zarr"));
+        Assert.Contains("blosc", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -2,7 +2,7 @@
 
 usage: /usr/bin/python3 tests/interop/read_scores.py SCORES.zarr [SCORES.npy]
 
-Prints shape, dtype, chunks, fill value, attributes, NaN count, the fraction of computed cells where each
+Prints shape, dtype, chunks, fill value, compressor and filters (numcodecs ids), attributes, NaN count, the fraction of computed cells where each
 class scores highest, and, given the .npy, whether numpy reads the same array from it (NaN equal to NaN). Used by the test suite;
 Debian's python3-zarr (which brings numpy) is what ./build.sh test installs for it.
 """
@@ -24,6 +24,8 @@ def main(argv):
         "fill": repr(scores.fill_value),
         "attrs": dict(scores.attrs),
         "nan": int(np.isnan(values).sum()),
+        "compressor": scores.compressor.codec_id if scores.compressor is not None else None,
+        "filters": [f.codec_id for f in (scores.filters or [])],
     }
     computed = ~np.isnan(values).any(axis=0)
     top = np.argmax(np.where(np.isnan(values), -np.inf, values), axis=0)[computed]
