@@ -16,4 +16,10 @@ public sealed record OutputOptions
     /// zarr-python reads them without extras) or <c>none</c> (raw little-endian floats).</summary>
     /// <value>The default is <c>zlib</c>.</value>
     public string Compression { get; init; } = "zlib";
+
+    /// <summary>What <c>scores.zarr</c> holds: <c>network</c> (what the network outputs, logits for most exports) or
+    /// <c>probabilities</c> (softmax over the classes, a sigmoid for a one-logit model; as the network gives them when
+    /// its output already is a softmax).</summary>
+    /// <value>The default is <c>network</c>.</value>
+    public string Values { get; init; } = "network";
 }

@@ -138,10 +138,12 @@ public sealed partial class EmbeddedScan(
             "choose another output folder or pass --overwrite to replace it");
     }
 
-    /// <summary>Whether two plans compute the same chunks (only the scan id and output choices may differ).</summary>
-    private static bool SameMap(ScanPlan a, ScanPlan b) =>
-        JsonSerializer.Serialize(a with { ScanId = string.Empty, Outputs = new(), TileChoice = null }, ScanJson.Options)
-        == JsonSerializer.Serialize(b with { ScanId = string.Empty, Outputs = new(), TileChoice = null }, ScanJson.Options);
+    /// <summary>Whether two plans compute the same chunks, stored the same way (only the scan id and the outputs made
+    /// from the map at the end — the .npy, the heatmap's class — may differ).</summary>
+    private static bool SameMap(ScanPlan a, ScanPlan b) => Chunks(a) == Chunks(b);
+
+    private static string Chunks(ScanPlan plan) => JsonSerializer.Serialize(
+        plan with { ScanId = string.Empty, Outputs = plan.Outputs with { WriteNpy = false, HeatmapClass = -1 }, TileChoice = null }, ScanJson.Options);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Reading and pre-processing on {Readers} thread(s)")]
     private static partial void LogReaders(ILogger logger, int readers);

@@ -43,7 +43,8 @@ public static class ScanFinalizer
         var sum = new double[k];
         var top = new long[k];
         long computed = 0;
-        string activation = plan.Manifest.Output.Activation;
+        // Chunks of --output probabilities hold them already: a softmax activation is taken as is.
+        string activation = plan.Outputs.Values == "probabilities" ? "softmax" : plan.Manifest.Output.Activation;
         var scratch = new Scratch();
         float[]? probabilities = null;
         for (int band = 0; band < scores.ChunkGridRows; band++)

@@ -101,6 +101,11 @@ public sealed class ScanOptionsValidator : IValidateOptions<ScanOptions>, IValid
             errors.Add($"--compression '{options.Compression}' is not one: use zlib (the default) or none (setting BatchFcn:Output:Compression)");
         }
 
+        if (options.Values is not ("network" or "probabilities"))
+        {
+            errors.Add($"--output '{options.Values}' is not one: use network (the default) or probabilities (setting BatchFcn:Output:Values)");
+        }
+
         return errors;
     }
 

@@ -132,6 +132,10 @@ public sealed partial class ScanPlanningService(TileCalibrator calibrator, IOpti
             ["receptive_field"] = new JsonArray(plan.Manifest.GeometryY.ReceptiveField, plan.Manifest.GeometryX.ReceptiveField),
             ["cell_window"] = "cell (i, j) sees level pixels [i*stride_y - offset_y, +receptive_field_y) x [j*stride_x - offset_x, +receptive_field_x)",
             ["activation"] = plan.Manifest.Output.Activation,
+            ["values"] = plan.Outputs.Values == "probabilities" || plan.Manifest.Output.Activation == "softmax" ? "probabilities" : "network_output",
+            ["values_description"] = plan.Outputs.Values == "probabilities" || plan.Manifest.Output.Activation == "softmax"
+                ? "class probabilities: each computed cell's values over the class axis sum to 1 (a sigmoid for a one-logit model)"
+                : $"what the network outputs (activation '{plan.Manifest.Output.Activation}'; logits for most exports); --output probabilities writes probabilities",
             ["model_sha256"] = plan.ModelSha256,
         },
         ["_ARRAY_DIMENSIONS"] = new JsonArray("class", "y", "x"),

@@ -406,6 +406,7 @@ public sealed class TileExecutor
                 }
 
                 open.Remove(tile);
+                processor.Finish(state.Chunk);
                 long start = Stopwatch.GetTimestamp();
                 if (Interlocked.Exchange(ref writerRecorded, 1) == 0)
                 {

@@ -31,6 +31,43 @@ public sealed class TileProcessor(ScanPlan plan, IImageSource image, IInferenceB
         return chunk;
     }
 
+    /// <summary>Whether chunks hold probabilities the network does not give itself (<c>--output probabilities</c> on a
+    /// network whose output is not already a softmax).</summary>
+    public bool ConvertsToProbabilities => Plan.Outputs.Values == "probabilities" && Plan.Manifest.Output.Activation != "softmax";
+
+    /// <summary>Turns a finished chunk's network output into probabilities, cell by cell over the classes, when the
+    /// scan asks for them (<see cref="ConvertsToProbabilities"/>); cells never computed stay NaN.</summary>
+    public void Finish(float[] chunk)
+    {
+        ArgumentNullException.ThrowIfNull(chunk);
+        if (!ConvertsToProbabilities)
+        {
+            return;
+        }
+
+        int classes = checked((int)Plan.Classes), cells = Plan.ChunkRows * Plan.ChunkCols;
+        string activation = Plan.Manifest.Output.Activation;
+        Span<float> cell = classes <= 256 ? stackalloc float[classes] : new float[classes];
+        for (int c = 0; c < cells; c++)
+        {
+            if (float.IsNaN(chunk[c]))
+            {
+                continue;
+            }
+
+            for (int k = 0; k < classes; k++)
+            {
+                cell[k] = chunk[(k * cells) + c];
+            }
+
+            ScoreActivation.ToProbabilities(activation, cell);
+            for (int k = 0; k < classes; k++)
+            {
+                chunk[(k * cells) + c] = cell[k];
+            }
+        }
+    }
+
     /// <summary>Reads a region and writes it, normalised and planar, into <paramref name="destination"/> ([3, H, W]).</summary>
     public void Prepare(TileRegion region, Span<float> destination) => Preprocess(Read(region), region, destination);
 
@@ -156,6 +193,7 @@ public sealed class TileProcessor(ScanPlan plan, IImageSource image, IInferenceB
             }
 
             Scatter(InferRest(tile, restInput), 0, tile.Regions[0], chunk);
+            Finish(chunk);
             return chunk;
         }
 
@@ -166,6 +204,7 @@ public sealed class TileProcessor(ScanPlan plan, IImageSource image, IInferenceB
             Scatter(Infer(input, 1, region.Height, region.Width), 0, region, chunk);
         }
 
+        Finish(chunk);
         return chunk;
     }
 }

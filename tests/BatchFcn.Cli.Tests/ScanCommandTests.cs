@@ -218,6 +218,22 @@ public sealed class ScanCommandTests
         Assert.True(otherMap.Code == 0, otherMap.Err);
     }
 
+    [Theory]
+    [InlineData("--compression", "none")]
+    [InlineData("--output", "probabilities")]
+    public void Run_UnfinishedScanStoredAnotherWay_IsNotResumed(string option, string value)
+    {
+        // Chunks compressed otherwise, or holding other values, must not be mixed into one map.
+        using var dir = TestPaths.TempDirectory();
+        var first = Run("run", "--model", DemoClassifier, "--image", Slide.Value.Slide, "--out", dir.Path, "--tile", "300", "--tissue", "off");
+        Assert.True(first.Code == 0, first.Err);
+        File.Delete(dir.File("summary.json"));
+
+        var other = Run("run", "--model", DemoClassifier, "--image", Slide.Value.Slide, "--out", dir.Path, "--tile", "300", "--tissue", "off", option, value);
+        Assert.Equal(CliApp.UserError, other.Code);
+        Assert.Contains("an unfinished scan of another map", other.Err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Run_WithANamedCut_SaysWhereItCutAndWritesTheSameMapAsWhole()
     {

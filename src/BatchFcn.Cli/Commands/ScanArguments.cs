@@ -41,6 +41,7 @@ internal sealed class ScanArguments(bool normalization = true, bool node = true)
 
         Flag(command, "--npy", "Output:WriteNpy", "Also write scores.npy (float32 [class, y, x])");
         Int(command, "--class", "Output:HeatmapClass", "Class shown in the heatmap (default: the last)");
+        Text(command, "--output", "Output:Values", "What scores.zarr holds: network (default; what the network outputs, logits for most exports) or probabilities (softmax over the classes, sigmoid for one logit)", "network", "probabilities");
         Text(command, "--compression", "Output:Compression", "How scores.zarr's chunks are stored: zlib (default; byte shuffle + zlib, read by zarr-python as is) or none", "zlib", "none");
         if (node)
         {
