@@ -12,6 +12,9 @@ public sealed record OutputOptions
     /// <value>The default is −1.</value>
     public int HeatmapClass { get; init; } = -1;
 
+    /// <summary>Class shown by the heatmap, by name (one of the manifest's labels); instead of <see cref="HeatmapClass"/>.</summary>
+    public string? HeatmapLabel { get; init; }
+
     /// <summary>How <c>scores.zarr</c>'s chunks are stored: <c>zlib</c> (byte shuffle + zlib, both in numcodecs, so
     /// zarr-python reads them without extras) or <c>none</c> (raw little-endian floats).</summary>
     /// <value>The default is <c>zlib</c>.</value>

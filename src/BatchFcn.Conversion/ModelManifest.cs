@@ -58,6 +58,15 @@ public sealed record ModelManifest
 
     public required IReadOnlyList<string> HeadAfter { get; init; }
 
+    /// <summary>The classes' names in index order, when given at conversion (<c>convert --labels</c>).</summary>
+    public IReadOnlyList<string>? Labels { get; init; }
+
+    /// <summary>The class a heatmap shows by default (one of <see cref="Labels"/>), when given at conversion.</summary>
+    public string? Positive { get; init; }
+
+    /// <summary>The name of class <paramref name="index"/>, or <see langword="null"/> without labels.</summary>
+    public string? LabelOf(int index) => Labels is { } names && index >= 0 && index < names.Count ? names[index] : null;
+
     /// <summary>Input normalisation the model was trained with, when given at conversion; readers fall
     /// back to ImageNet's.</summary>
     public NormalizationManifest? Normalization { get; init; }

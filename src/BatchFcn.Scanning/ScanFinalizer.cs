@@ -13,14 +13,48 @@ public static class ScanFinalizer
 {
     public sealed record Outcome(IReadOnlyList<ScanSummary.ClassStatistics> Classes, long ComputedCells, int HeatmapClass);
 
-    /// <summary>The heatmap class a plan asks for: its output options' class, or the last for −1.</summary>
+    /// <summary>The heatmap class a plan asks for: by name (the manifest's labels) or index, else the manifest's positive
+    /// class, else the last.</summary>
     /// <exception cref="ScanException">The class does not exist in the model.</exception>
     public static int HeatmapClass(ScanPlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
         int k = (int)plan.Classes, asked = plan.Outputs.HeatmapClass;
+        var labels = plan.Manifest.Labels;
+        if (plan.Outputs.HeatmapLabel is { } name)
+        {
+            if (labels is null)
+            {
+                throw new ScanException($"--class '{name}': the model's classes have no names (give an index 0-{k - 1}, or convert it with --labels)");
+            }
+
+            int byName = IndexOf(labels, name);
+            return byName >= 0 ? byName
+                : throw new ScanException($"--class '{name}' is not one of the model's classes: {string.Join(", ", labels.Take(20))}{(labels.Count > 20 ? ", …" : "")}");
+        }
+
+        if (asked < 0 && plan.Manifest.Positive is { } positive && labels is not null && IndexOf(labels, positive) is >= 0 and var p)
+        {
+            return p;
+        }
+
         return asked < 0 ? k - 1 : asked < k ? asked
             : throw new ScanException($"--class {asked} does not exist: the model has {k} classes (0-{k - 1}); choose one of those for the heatmap");
+    }
+
+    /// <summary>A name's index: exact first, else ignoring case when that is unambiguous; −1 when none.</summary>
+    private static int IndexOf(IReadOnlyList<string> labels, string name)
+    {
+        for (int i = 0; i < labels.Count; i++)
+        {
+            if (string.Equals(labels[i], name, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        var folded = labels.Select((l, i) => (l, i)).Where(e => string.Equals(e.l, name, StringComparison.OrdinalIgnoreCase)).ToList();
+        return folded.Count == 1 ? folded[0].i : -1;
     }
 
     public static async Task<Outcome> FinalizeAsync(ScanPlan plan, ZarrScoreArray scores, IImageSource image, IBlobStore output, CancellationToken cancellationToken)
@@ -98,8 +132,8 @@ public static class ScanFinalizer
         }
 
         var stats = Enumerable.Range(0, k).Select(j => computed == 0
-            ? new ScanSummary.ClassStatistics(j, double.NaN, double.NaN, double.NaN, 0)
-            : new ScanSummary.ClassStatistics(j, min[j], sum[j] / computed, max[j], top[j] / (double)computed)).ToList();
+            ? new ScanSummary.ClassStatistics(j, double.NaN, double.NaN, double.NaN, 0, plan.Manifest.LabelOf(j))
+            : new ScanSummary.ClassStatistics(j, min[j], sum[j] / computed, max[j], top[j] / (double)computed, plan.Manifest.LabelOf(j))).ToList();
         return new Outcome(stats, computed, heatClass);
     }
 

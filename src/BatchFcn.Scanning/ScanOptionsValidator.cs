@@ -96,6 +96,11 @@ public sealed class ScanOptionsValidator : IValidateOptions<ScanOptions>, IValid
             errors.Add($"--class {options.HeatmapClass} does not exist: classes are numbered from 0 (-1 means the last; setting BatchFcn:Output:HeatmapClass)");
         }
 
+        if (options.HeatmapLabel is not null && options.HeatmapClass >= 0)
+        {
+            errors.Add("the heatmap class is given twice, by index (BatchFcn:Output:HeatmapClass) and by name (BatchFcn:Output:HeatmapLabel); give one");
+        }
+
         if (options.Compression is not ("zlib" or "none"))
         {
             errors.Add($"--compression '{options.Compression}' is not one: use zlib (the default) or none (setting BatchFcn:Output:Compression)");

@@ -41,7 +41,11 @@ public sealed partial class ScanPlanningService(TileCalibrator calibrator, IOpti
             Output = request.Output,
             Outputs = request.Outputs,
         };
-        ScanFinalizer.HeatmapClass(plan); // an impossible heatmap class fails now, not after the scan
+        int heatmap = ScanFinalizer.HeatmapClass(plan); // an impossible heatmap class fails now, not after the scan
+        if (plan.Classes > 2 && plan.Outputs.HeatmapClass < 0 && plan.Outputs.HeatmapLabel is null && plan.Manifest.Positive is null)
+        {
+            LogDefaultHeatmapClass(logger, heatmap, plan.Manifest.LabelOf(heatmap) is { } label ? $" '{label}'" : "", plan.Classes);
+        }
         LogPlanned(logger, plan.Tiles.Count, plan.TotalTiles, plan.SkippedTiles, plan.Rows, plan.Cols);
         if (plan.TissueMethod is { } method && method != "saturation")
         {
@@ -132,6 +136,7 @@ public sealed partial class ScanPlanningService(TileCalibrator calibrator, IOpti
             ["receptive_field"] = new JsonArray(plan.Manifest.GeometryY.ReceptiveField, plan.Manifest.GeometryX.ReceptiveField),
             ["cell_window"] = "cell (i, j) sees level pixels [i*stride_y - offset_y, +receptive_field_y) x [j*stride_x - offset_x, +receptive_field_x)",
             ["activation"] = plan.Manifest.Output.Activation,
+            ["class_names"] = plan.Manifest.Labels is { } names ? new JsonArray([.. names.Select(n => JsonValue.Create(n))]) : null,
             ["values"] = plan.Outputs.Values == "probabilities" || plan.Manifest.Output.Activation == "softmax" ? "probabilities" : "network_output",
             ["values_description"] = plan.Outputs.Values == "probabilities" || plan.Manifest.Output.Activation == "softmax"
                 ? "class probabilities: each computed cell's values over the class axis sum to 1 (a sigmoid for a one-logit model)"
@@ -143,6 +148,9 @@ public sealed partial class ScanPlanningService(TileCalibrator calibrator, IOpti
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Planned {Tiles} tiles of {Total} ({Skipped} background skipped); score map {Rows}x{Cols}")]
     private static partial void LogPlanned(ILogger logger, int tiles, int total, int skipped, long rows, long cols);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The heatmap shows class {Index}{Label}, the last of {Classes}: choose one with --class (a name or an index), or record a positive class with 'convert --labels FILE --positive NAME'")]
+    private static partial void LogDefaultHeatmapClass(ILogger logger, int index, string label, long classes);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Gray image: tissue found by {Method}")]
     private static partial void LogGrayTissue(ILogger logger, string method);

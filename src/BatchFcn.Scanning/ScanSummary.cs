@@ -71,7 +71,7 @@ public sealed record ScanSummary
 
     /// <summary>Per class over computed cells: probability (after the model's activation, or a softmax
     /// over classes when it has none) min/mean/max, and the fraction of cells where it is the top class.</summary>
-    public sealed record ClassStatistics(int Index, double MinProbability, double MeanProbability, double MaxProbability, double TopClassFraction);
+    public sealed record ClassStatistics(int Index, double MinProbability, double MeanProbability, double MaxProbability, double TopClassFraction, string? Label = null);
 
     public sealed record OutputInfo(string Scores, string Heatmap, string Summary, string? Npy);
 }

@@ -218,6 +218,55 @@ public sealed class ScanCommandTests
         Assert.True(otherMap.Code == 0, otherMap.Err);
     }
 
+    [Fact]
+    public void ConvertWithLabels_RunNamesTheClasses_AndTheHeatmapClassByName()
+    {
+        using var dir = TestPaths.TempDirectory();
+        File.WriteAllText(dir.File("labels.txt"), "background\ntissue\nlesion\n");
+        var fcn = dir.File("demo_fcn.onnx");
+        var convert = Run("convert", DemoClassifier, "-o", fcn, "--labels", dir.File("labels.txt"), "--positive", "tissue");
+        Assert.True(convert.Code == 0, convert.Err);
+        using (var manifest = JsonDocument.Parse(File.ReadAllText(dir.File("demo_fcn.json"))))
+        {
+            Assert.Equal(["background", "tissue", "lesion"], manifest.RootElement.GetProperty("labels").EnumerateArray().Select(e => e.GetString()));
+            Assert.Equal("tissue", manifest.RootElement.GetProperty("positive").GetString());
+        }
+
+        // By default the positive class; by name; a name the model lacks is refused before any work.
+        var byDefault = Run("run", "--model", fcn, "--image", Slide.Value.Slide, "--out", dir.File("a"), "--tile", "300");
+        Assert.True(byDefault.Code == 0, byDefault.Err);
+        Assert.Contains("(class 1 'tissue')", byDefault.Out, StringComparison.Ordinal);
+        var byName = Run("run", "--model", fcn, "--image", Slide.Value.Slide, "--out", dir.File("b"), "--tile", "300", "--class", "lesion");
+        Assert.True(byName.Code == 0, byName.Err);
+        Assert.Contains("(class 2 'lesion')", byName.Out, StringComparison.Ordinal);
+        using (var summary = JsonDocument.Parse(File.ReadAllText(dir.File("b/summary.json"))))
+        {
+            Assert.Equal(2, summary.RootElement.GetProperty("heatmapClass").GetInt32());
+            Assert.Equal(["background", "tissue", "lesion"], summary.RootElement.GetProperty("classes").EnumerateArray().Select(c => c.GetProperty("label").GetString()));
+        }
+
+        using (var attributes = JsonDocument.Parse(File.ReadAllText(dir.File("b/scores.zarr/.zattrs"))))
+        {
+            Assert.Equal("lesion", attributes.RootElement.GetProperty("batchfcn").GetProperty("class_names")[2].GetString());
+        }
+
+        var unknown = Run("run", "--model", fcn, "--image", Slide.Value.Slide, "--out", dir.File("c"), "--tile", "300", "--class", "necrosis");
+        Assert.Equal(CliApp.UserError, unknown.Code);
+        Assert.Contains("'necrosis' is not one of the model's classes: background, tissue, lesion", unknown.Err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("c/scores.zarr")), "nothing written for a refused run");
+    }
+
+    [Fact]
+    public void Convert_LabelsOfTheWrongCount_WritesNothing()
+    {
+        using var dir = TestPaths.TempDirectory();
+        File.WriteAllText(dir.File("labels.txt"), "a\nb\n");
+        var convert = Run("convert", DemoClassifier, "-o", dir.File("m.onnx"), "--labels", dir.File("labels.txt"));
+        Assert.Equal(CliApp.UserError, convert.Code);
+        Assert.Contains("names 2 classes; the model has 3", convert.Err, StringComparison.Ordinal);
+        Assert.False(File.Exists(dir.File("m.onnx")));
+    }
+
     [Theory]
     [InlineData("--compression", "none")]
     [InlineData("--output", "probabilities")]

@@ -13,10 +13,14 @@ internal static class ConvertCommand
         var output = new Option<string>("--output", "-o") { Description = "Where to write the fully convolutional model (its manifest goes next to it as .json)", Required = true };
         var patch = PatchOption.Create();
         var normalization = new NormalizationOptions();
+        var labels = new Option<string?>("--labels") { Description = "The class names: a file with one name per line, or JSON (an array, an index→name object, or {\"labels\": [...], \"positive\": NAME})" };
+        var positive = new Option<string?>("--positive") { Description = "The class a heatmap shows by default (one of --labels)" };
         var command = new Command("convert", "Rewrite a classifier's fully-connected head as convolutions and write the network with its manifest");
         command.Arguments.Add(model);
         command.Options.Add(output);
         command.Options.Add(patch);
+        command.Options.Add(labels);
+        command.Options.Add(positive);
         normalization.AddTo(command);
         command.SetAction(parse => context.Guard(() =>
         {
@@ -28,13 +32,23 @@ internal static class ConvertCommand
             }
 
             var given = normalization.Parse(parse);
+            string? labelsPath = parse.GetValue(labels);
+            if (labelsPath is null && parse.GetValue(positive) is not null)
+            {
+                throw new ConversionException("--positive names one of the --labels; give --labels too");
+            }
+
+            var names = labelsPath is null ? null : ClassLabels.Load(labelsPath).WithPositive(parse.GetValue(positive), "--positive");
             var clock = Stopwatch.StartNew();
             var result = FcnConverter.Convert(OnnxModelFile.Load(source), PatchOption.Parse(parse.GetValue(patch)));
-            OnnxModelFile.Save(result.Model, target);
             var manifest = ModelManifest.From(result, source, ModelManifest.Sha256Of(source)) with
             {
                 Normalization = given is null ? null : new ModelManifest.NormalizationManifest(given.Scale, given.Mean, given.Std),
+                Labels = names?.Names,
+                Positive = names?.Positive,
             };
+            names?.Check(manifest.Classes, labelsPath!); // before anything is written
+            OnnxModelFile.Save(result.Model, target);
             manifest.Save(ModelManifest.PathFor(target));
             var w = context.Out;
             w.WriteLine(result.AlreadyFullyConvolutional

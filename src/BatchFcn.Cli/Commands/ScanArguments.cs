@@ -40,7 +40,11 @@ internal sealed class ScanArguments(bool normalization = true, bool node = true)
         }
 
         Flag(command, "--npy", "Output:WriteNpy", "Also write scores.npy (float32 [class, y, x])");
-        Int(command, "--class", "Output:HeatmapClass", "Class shown in the heatmap (default: the last)");
+        var heatmapClass = new Option<string>("--class") { Description = "Class shown in the heatmap, by name (the model's labels) or index (default: the manifest's positive class, else the last)" };
+        command.Options.Add(heatmapClass);
+        keys.Add((heatmapClass, "Output:HeatmapClass", p => p.GetValue(heatmapClass) is { } v && int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out _)
+            ? [new("Output:HeatmapClass", v)]
+            : [new("Output:HeatmapLabel", p.GetValue(heatmapClass))]));
         Text(command, "--output", "Output:Values", "What scores.zarr holds: network (default; what the network outputs, logits for most exports) or probabilities (softmax over the classes, sigmoid for one logit)", "network", "probabilities");
         Text(command, "--compression", "Output:Compression", "How scores.zarr's chunks are stored: zlib (default; byte shuffle + zlib, read by zarr-python as is) or none", "zlib", "none");
         if (node)

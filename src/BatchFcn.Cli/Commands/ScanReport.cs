@@ -62,7 +62,8 @@ internal static class ScanReport
         }
 
         w.WriteLine($"  scores:  {s.Outputs.Scores}");
-        w.WriteLine($"  heatmap: {s.Outputs.Heatmap} (class {s.HeatmapClass})");
+        string? label = s.Classes.FirstOrDefault(c => c.Index == s.HeatmapClass)?.Label;
+        w.WriteLine($"  heatmap: {s.Outputs.Heatmap} (class {s.HeatmapClass}{(label is null ? "" : $" '{label}'")})");
         w.WriteLine($"  summary: {s.Outputs.Summary}");
         if (s.Outputs.Npy is not null)
         {
