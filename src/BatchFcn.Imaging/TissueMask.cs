@@ -157,6 +157,42 @@ public sealed class TissueMask
         return (mean, Math.Sqrt(Math.Max(0, (squares / count) - (mean * mean))));
     }
 
+    /// <summary>Whether mask pixel (<paramref name="x"/>, <paramref name="y"/>) is foreground.</summary>
+    public bool IsForeground(int x, int y) => foreground[(y * Width) + x];
+
+    /// <summary>The mask as an 8-bit gray PNG, one pixel per mask pixel: 255 foreground, 0 background.</summary>
+    public byte[] ToPng()
+    {
+        var pixels = foreground.Select(f => f ? (byte)255 : (byte)0).ToArray();
+        using var image = NetVips.Image.NewFromMemory(pixels, Width, Height, 1, NetVips.Enums.BandFormat.Uchar);
+        return image.PngsaveBuffer();
+    }
+
+    /// <summary>Foreground as runs of mask pixels along each row: (row, first column, columns), every foreground pixel
+    /// in exactly one run.</summary>
+    public IEnumerable<(int Row, int Column, int Length)> Runs()
+    {
+        for (int y = 0; y < Height; y++)
+        {
+            for (int x = 0; x < Width;)
+            {
+                if (!foreground[(y * Width) + x])
+                {
+                    x++;
+                    continue;
+                }
+
+                int start = x;
+                while (x < Width && foreground[(y * Width) + x])
+                {
+                    x++;
+                }
+
+                yield return (y, start, x - start);
+            }
+        }
+    }
+
     /// <summary>Whether any foreground lies in the level region [x0, x1) × [y0, y1), looking one mask
     /// pixel beyond it so thin tissue at a tile edge is not lost to rounding.</summary>
     public bool AnyForeground(long x0, long y0, long x1, long y1)

@@ -40,6 +40,7 @@ public static class ScanningServiceCollectionExtensions
         services.TryAddSingleton<ScanPlanningService>();
         services.TryAddSingleton<ScanFinalizingService>();
         services.TryAddSingleton<EmbeddedScan>();
+        services.TryAddSingleton<ScanExporter>();
         return services;
     }
 

@@ -65,6 +65,14 @@ public sealed class BlobRunTests
         var summary = System.Text.Encoding.UTF8.GetString((await ReadAllAsync(stores.ResolveFolder($"{results}/case")))["summary.json"]);
         Assert.Contains($"{slides}/case/slide.tif", summary, StringComparison.Ordinal);
         Assert.Contains($"{results}/case/model/lesion_fcn.onnx", summary, StringComparison.Ordinal);
+
+        // export reads a scan in a container and writes its files beside it, as it does on a local folder.
+        Assert.Equal(0, Run("export", dir.File("local"), "--format", "csv").Code);
+        var exported = Run("export", $"{results}/case", "--format", "csv", "--storage", storage);
+        Assert.True(exported.Code == 0, exported.Err);
+        var blobFiles = await ReadAllAsync(stores.ResolveFolder($"{results}/case"));
+        Assert.Equal(File.ReadAllBytes(dir.File("local/cells.csv")), blobFiles["cells.csv"]);
+        Assert.Equal(File.ReadAllBytes(dir.File("local/tissue.geojson")), blobFiles["tissue.geojson"]);
     }
 
     [ServiceFact]
