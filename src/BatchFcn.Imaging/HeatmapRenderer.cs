@@ -14,48 +14,109 @@ public static class HeatmapRenderer
         (0f, 20, 20, 140), (0.25f, 0, 120, 255), (0.5f, 20, 190, 110), (0.75f, 255, 200, 0), (1f, 215, 25, 25),
     ];
 
-    private const float Opacity = 0.6f;
     private const int BarHeight = 18;
     private const int Margin = 6;
+    private const int TextHeight = 14;
 
     /// <summary>Draws the heatmap and returns it as PNG bytes.</summary>
     /// <param name="thumbnail">The image, small.</param>
     /// <param name="scores">One value per thumbnail pixel, row-major; NaN leaves the pixel as it is.</param>
-    public static byte[] RenderPng(RgbImage thumbnail, float[] scores)
+    /// <param name="style">Caption, threshold and opacity (defaults: no caption, 0, 0.6).</param>
+    public static byte[] RenderPng(RgbImage thumbnail, float[] scores, HeatmapStyle? style = null)
     {
         ArgumentNullException.ThrowIfNull(thumbnail);
         ArgumentNullException.ThrowIfNull(scores);
+        style ??= new HeatmapStyle();
         int w = thumbnail.Width, h = thumbnail.Height;
-        int total = h + Margin + BarHeight + Margin;
+        int barTop = h + Margin, labelsTop = barTop + BarHeight + 2;
+        int total = labelsTop + TextHeight + Margin;
         var canvas = new byte[w * total * 3];
         Array.Fill(canvas, (byte)255);
+        float opacity = style.Opacity;
         for (int i = 0; i < w * h; i++)
         {
             float s = scores[i];
+            bool drawn = !float.IsNaN(s) && s >= style.Threshold;
             for (int c = 0; c < 3; c++)
             {
                 byte under = thumbnail.Pixels[(3 * i) + c];
-                canvas[(3 * i) + c] = float.IsNaN(s) ? under : (byte)Math.Round(((1 - Opacity) * under) + (Opacity * Colour(s, c)));
+                canvas[(3 * i) + c] = drawn ? (byte)Math.Round(((1 - opacity) * under) + (opacity * Colour(s, c))) : under;
             }
         }
 
         int barLeft = Margin, barWidth = Math.Max(1, w - (2 * Margin));
-        for (int y = h + Margin; y < h + Margin + BarHeight; y++)
+        var ticks = Enumerable.Range(0, 5).Select(t => barLeft + (t * (barWidth - 1) / 4)).ToArray();
+        for (int y = barTop; y < barTop + BarHeight; y++)
         {
             for (int x = barLeft; x < barLeft + barWidth; x++)
             {
                 float s = (x - barLeft) / (float)Math.Max(1, barWidth - 1);
-                bool tick = y >= h + Margin + BarHeight - 5 && Enumerable.Range(0, 5).Any(t => Math.Abs(x - (barLeft + (t * (barWidth - 1) / 4))) < 1);
+                bool tick = y >= barTop + BarHeight - 5 && ticks.Any(t => Math.Abs(x - t) < 1);
+                bool below = s < style.Threshold && y < barTop + 4; // a grey strip over the range left uncoloured
                 for (int c = 0; c < 3; c++)
                 {
-                    canvas[(((y * w) + x) * 3) + c] = tick ? (byte)0 : Colour(s, c);
+                    canvas[(((y * w) + x) * 3) + c] = tick ? (byte)0 : below ? (byte)160 : Colour(s, c);
                 }
             }
         }
 
         VipsRuntime.EnsureAvailable();
+        if (VipsRuntime.HasOperation("text"))
+        {
+            // The tick values under the bar, and the caption (what the colours mean) at the right end.
+            string[] values = ["0", "0.25", "0.5", "0.75", "1"];
+            for (int t = 0; t < ticks.Length; t++)
+            {
+                DrawText(canvas, w, total, values[t], ticks[t], labelsTop, t == 0 ? -1 : t == ticks.Length - 1 ? 1 : 0);
+            }
+
+            if (style.Caption is { Length: > 0 } caption)
+            {
+                DrawText(canvas, w, total, caption, w / 2, h + 1, 0, white: true, boxed: true);
+            }
+        }
+
         using var image = Image.NewFromMemory(canvas, w, total, 3, Enums.BandFormat.Uchar);
         return image.PngsaveBuffer();
+    }
+
+    /// <summary>Writes <paramref name="text"/> (black, or white on a dark box) with its top at <paramref name="top"/>;
+    /// <paramref name="align"/> −1 puts its left edge at <paramref name="x"/>, 0 its centre, 1 its right edge; clipped
+    /// to the canvas.</summary>
+    private static void DrawText(byte[] canvas, int width, int height, string text, int x, int top, int align, bool white = false, bool boxed = false)
+    {
+        using var mask = Image.Text(System.Security.SecurityElement.Escape(text), font: "sans 9", dpi: 96);
+        int tw = mask.Width, th = mask.Height;
+        var alpha = mask.WriteToMemory<byte>();
+        int left = align < 0 ? x : align > 0 ? x - tw : x - (tw / 2);
+        left = Math.Clamp(left, 0, Math.Max(0, width - tw));
+        if (boxed)
+        {
+            for (int y = Math.Max(0, top - 1); y < Math.Min(height, top + th + 1); y++)
+            {
+                for (int px = Math.Max(0, left - 3); px < Math.Min(width, left + tw + 3); px++)
+                {
+                    for (int c = 0; c < 3; c++)
+                    {
+                        canvas[(((y * width) + px) * 3) + c] = (byte)(canvas[(((y * width) + px) * 3) + c] / 4);
+                    }
+                }
+            }
+        }
+
+        byte ink = white ? (byte)255 : (byte)0;
+        for (int y = 0; y < th && top + y < height; y++)
+        {
+            for (int px = 0; px < tw && left + px < width; px++)
+            {
+                float a = alpha[(y * tw) + px] / 255f;
+                int at = ((((top + y) * width) + left + px) * 3);
+                for (int c = 0; c < 3; c++)
+                {
+                    canvas[at + c] = (byte)Math.Round((canvas[at + c] * (1 - a)) + (ink * a));
+                }
+            }
+        }
     }
 
     /// <summary>Channel <paramref name="c"/> of the colour for score <paramref name="s"/> (clamped to [0, 1]).</summary>

@@ -67,18 +67,14 @@ public static class ScanFinalizer
         int heatClass = HeatmapClass(plan);
 
         var thumb = image.Thumbnail(plan.Options.ThumbnailSize);
-        var heat = new float[thumb.Width * thumb.Height];
-        Array.Fill(heat, float.NaN);
-        var rowOf = CellIndex(thumb.Height, plan.LevelHeight, plan.StepY, plan.Manifest.GeometryY.ReceptiveField, plan.Manifest.GeometryY.Offset, plan.Rows);
-        var colOf = CellIndex(thumb.Width, plan.LevelWidth, plan.StepX, plan.Manifest.GeometryX.ReceptiveField, plan.Manifest.GeometryX.Offset, plan.Cols);
+        var painter = new HeatmapPainter(plan, thumb, [heatClass]);
 
         var min = Enumerable.Repeat(double.PositiveInfinity, k).ToArray();
         var max = Enumerable.Repeat(double.NegativeInfinity, k).ToArray();
         var sum = new double[k];
         var top = new long[k];
         long computed = 0;
-        // Chunks of --output probabilities hold them already: a softmax activation is taken as is.
-        string activation = plan.Outputs.Values == "probabilities" ? "softmax" : plan.Manifest.Output.Activation;
+        string activation = StoredActivation(plan);
         var scratch = new Scratch();
         float[]? probabilities = null;
         for (int band = 0; band < scores.ChunkGridRows; band++)
@@ -99,25 +95,10 @@ public static class ScanFinalizer
             ToProbabilities(activation, probabilities, k, plane, scratch);
             computed += Accumulate(probabilities, k, plane, min, max, sum, top, scratch);
 
-            for (int v = 0; v < thumb.Height; v++)
-            {
-                long r = rowOf[v] - bandStart;
-                if (rowOf[v] < 0 || r < 0 || r >= bandRows)
-                {
-                    continue;
-                }
-
-                for (int u = 0; u < thumb.Width; u++)
-                {
-                    if (colOf[u] >= 0)
-                    {
-                        heat[(v * thumb.Width) + u] = probabilities[(((heatClass * bandRows) + r) * scores.Cols) + colOf[u]];
-                    }
-                }
-            }
+            painter.Paint(probabilities, bandStart, bandRows);
         }
 
-        await output.WriteAsync(ScanOutputs.Heatmap, HeatmapRenderer.RenderPng(thumb, heat), cancellationToken).ConfigureAwait(false);
+        await output.WriteAsync(ScanOutputs.Heatmap, painter.RenderPng(0, new HeatmapStyle(painter.Caption(0))), cancellationToken).ConfigureAwait(false);
         if (plan.Outputs.WriteNpy)
         {
             // Built in a temporary file (it needs seeking and may be large), then stored in one upload.
@@ -135,6 +116,14 @@ public static class ScanFinalizer
             ? new ScanSummary.ClassStatistics(j, double.NaN, double.NaN, double.NaN, 0, plan.Manifest.LabelOf(j))
             : new ScanSummary.ClassStatistics(j, min[j], sum[j] / computed, max[j], top[j] / (double)computed, plan.Manifest.LabelOf(j))).ToList();
         return new Outcome(stats, computed, heatClass);
+    }
+
+    /// <summary>The activation that turns the stored map into probabilities: the model's, or none (taken as a softmax)
+    /// for chunks of <c>--output probabilities</c>, which hold them already.</summary>
+    public static string StoredActivation(ScanPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return plan.Outputs.Values == "probabilities" ? "softmax" : plan.Manifest.Output.Activation;
     }
 
     /// <summary>Applies the model's output activation to every cell of a band ([k, plane]) in place, plane-wise
@@ -263,7 +252,7 @@ public static class ScanFinalizer
 
     /// <summary>For each thumbnail pixel along an axis, the dense cell whose window (cell j sees
     /// [j·step − P, j·step − P + R)) is centred nearest to it, or −1 when no cell's window holds it.</summary>
-    private static long[] CellIndex(int thumbLength, long levelLength, int step, int receptiveField, int offset, long cells)
+    internal static long[] CellIndex(int thumbLength, long levelLength, int step, int receptiveField, int offset, long cells)
     {
         var index = new long[thumbLength];
         for (int t = 0; t < thumbLength; t++)

@@ -41,6 +41,7 @@ public static class ScanningServiceCollectionExtensions
         services.TryAddSingleton<ScanFinalizingService>();
         services.TryAddSingleton<EmbeddedScan>();
         services.TryAddSingleton<ScanExporter>();
+        services.TryAddSingleton<ScanRenderer>();
         return services;
     }
 

@@ -1,9 +1,6 @@
 using System.CommandLine;
 using BatchFcn.Scanning;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace BatchFcn.Cli.Commands;
 
@@ -16,22 +13,14 @@ internal static class ExportCommand
         var scan = new Argument<string>("scan") { Description = "The folder of a finished scan (what run's --out or submit's output named; local or az://)" };
         var format = new Option<string>("--format") { Description = "geojson (QuPath detections, default) or csv", DefaultValueFactory = _ => "geojson" };
         format.AcceptOnlyFromAmong([.. ScanExporter.Formats]);
-        var storage = new Option<string?>("--storage") { Description = "Azure Storage connection string for az:// addresses (default: the BATCHFCN_STORAGE environment variable); never printed" };
+        var storage = ResultsHost.StorageOption();
         var command = new Command("export", "Write a finished scan's cells (one square per computed cell, class probabilities as measurements) as GeoJSON or CSV, and its tissue mask as PNG and GeoJSON");
         command.Arguments.Add(scan);
         command.Options.Add(format);
         command.Options.Add(storage);
         command.SetAction((parse, token) => context.GuardAsync(async () =>
         {
-            var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                [$"{ScanningServiceCollectionExtensions.Section}:Storage:ConnectionString"] = parse.GetValue(storage),
-            });
-            builder.Logging.AddProvider(new StderrLoggerProvider(context.Error, null));
-            builder.Logging.SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.None);
-            builder.Services.AddBatchFcnStorage(builder.Configuration).AddBatchFcnScanning(builder.Configuration);
-            using var host = builder.Build();
+            using var host = ResultsHost.Build(context, parse.GetValue(storage));
             var written = await host.Services.GetRequiredService<ScanExporter>().ExportAsync(parse.GetValue(scan)!, parse.GetValue(format)!, token).ConfigureAwait(false);
             foreach (var address in written)
             {
