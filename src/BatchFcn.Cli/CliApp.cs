@@ -29,11 +29,25 @@ public static class CliApp
         root.Subcommands.Add(SubmitCommand.Create(context));
         root.Subcommands.Add(StatusCommand.Create(context));
         root.Subcommands.Add(CancelCommand.Create(context));
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Only warnings and errors (no progress, no result lines)", Recursive = true };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Also debug log lines", Recursive = true };
+        root.Options.Add(quiet);
+        root.Options.Add(verbose);
         var parse = root.Parse(args.Length == 0 ? ["--help"] : args);
         if (parse.Errors.Count > 0 && parse.Action is ParseErrorAction)
         {
             return UsageErrors.Write(parse, stderr);
         }
+
+        if (parse.GetValue(quiet) && parse.GetValue(verbose))
+        {
+            stderr.WriteLine("error: --quiet and --verbose contradict each other; give one");
+            return UsageErrors.ExitCode;
+        }
+
+        context.LogLevel = parse.GetValue(quiet) ? Microsoft.Extensions.Logging.LogLevel.Warning
+            : parse.GetValue(verbose) || Environment.GetEnvironmentVariable("BATCHFCN_VERBOSE") == "1" ? Microsoft.Extensions.Logging.LogLevel.Debug
+            : Microsoft.Extensions.Logging.LogLevel.Information;
 
         var config = new InvocationConfiguration { Output = stdout, Error = stderr };
         return parse.Invoke(config);

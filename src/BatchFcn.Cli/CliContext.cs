@@ -15,6 +15,13 @@ public sealed class CliContext(TextWriter stdout, TextWriter stderr)
     /// <summary>Whether the error stream is a terminal (progress redrawn in place).</summary>
     public bool Interactive { get; init; }
 
+    /// <summary>The least severe log line shown on stderr: Information by default, Warning with <c>--quiet</c> (which also
+    /// hides progress and result lines), Debug with <c>--verbose</c> (or <c>BATCHFCN_VERBOSE=1</c>).</summary>
+    public Microsoft.Extensions.Logging.LogLevel LogLevel { get; set; } = Microsoft.Extensions.Logging.LogLevel.Information;
+
+    /// <summary>Whether <c>--quiet</c> was given: only warnings and errors.</summary>
+    public bool Quiet => LogLevel >= Microsoft.Extensions.Logging.LogLevel.Warning;
+
     /// <summary>The async form of <see cref="Guard"/>.</summary>
     /// <param name="body">The command.</param>
     /// <param name="cancelled">What to say when the user interrupts it (default: what <c>run</c> leaves behind).</param>

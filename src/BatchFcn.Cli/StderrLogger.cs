@@ -3,15 +3,13 @@ using Microsoft.Extensions.Logging;
 namespace BatchFcn.Cli;
 
 /// <summary>Writes log lines to the CLI's error stream, synchronously (so they never interleave badly
-/// with the progress bar). Information and above by default; Debug with BATCHFCN_VERBOSE=1.</summary>
-internal sealed class StderrLogger(TextWriter error, ProgressBar? progress = null) : ILogger
+/// with the progress bar), from <paramref name="minimum"/> up (the command line's --quiet/--verbose).</summary>
+internal sealed class StderrLogger(TextWriter error, ProgressBar? progress = null, LogLevel minimum = LogLevel.Information) : ILogger
 {
-    private static readonly bool Verbose = Environment.GetEnvironmentVariable("BATCHFCN_VERBOSE") == "1";
-
     public IDisposable? BeginScope<TState>(TState state)
         where TState : notnull => null;
 
-    public bool IsEnabled(LogLevel logLevel) => logLevel >= (Verbose ? LogLevel.Debug : LogLevel.Information);
+    public bool IsEnabled(LogLevel logLevel) => logLevel >= minimum && logLevel != LogLevel.None;
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
     {

@@ -267,6 +267,46 @@ public sealed class ScanCommandTests
         Assert.False(File.Exists(dir.File("m.onnx")));
     }
 
+    [Fact]
+    public void Run_JsonQuietVerbose_ShapeWhatIsPrinted()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var json = Run("run", "--model", DemoClassifier, "--image", Slide.Value.Slide, "--out", dir.File("a"), "--tile", "300", "--json");
+        Assert.True(json.Code == 0, json.Err);
+        using (var summary = JsonDocument.Parse(json.Out))
+        {
+            Assert.Equal(JsonDocument.Parse(File.ReadAllText(dir.File("a/summary.json"))).RootElement.GetProperty("scanId").GetString(),
+                summary.RootElement.GetProperty("scanId").GetString());
+            Assert.True(summary.RootElement.GetProperty("tiles").GetProperty("computed").GetInt32() > 0);
+        }
+
+        var quiet = Run("run", "--model", DemoClassifier, "--image", Slide.Value.Slide, "--out", dir.File("b"), "--tile", "300", "--quiet");
+        Assert.True(quiet.Code == 0, quiet.Err);
+        Assert.Equal("", quiet.Out);
+        Assert.Equal("", quiet.Err); // no progress, no information lines
+        Assert.True(File.Exists(dir.File("b/summary.json")));
+
+        var verbose = Run("run", "--model", DemoClassifier, "--image", Slide.Value.Slide, "--out", dir.File("c"), "--tile", "300", "-v");
+        Assert.True(verbose.Code == 0, verbose.Err);
+        Assert.Contains("Reading and pre-processing on", verbose.Err, StringComparison.Ordinal); // a debug line
+        Assert.DoesNotContain("Reading and pre-processing on", json.Err, StringComparison.Ordinal);
+
+        var both = Run("run", "--model", DemoClassifier, "--image", Slide.Value.Slide, "--out", dir.File("d"), "-q", "-v");
+        Assert.Equal(1, both.Code);
+        Assert.Contains("--quiet and --verbose", both.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Info_Json_SaysTheSameAsTheLines()
+    {
+        var r = Run("info", "--json");
+        Assert.Equal(0, r.Code);
+        using var json = JsonDocument.Parse(r.Out);
+        Assert.Equal("cpu", json.RootElement.GetProperty("auto").GetProperty("backend").GetString());
+        Assert.True(json.RootElement.GetProperty("libvips").GetProperty("openSlide").GetBoolean());
+        Assert.True(json.RootElement.GetProperty("cpu").GetProperty("usableCpus").GetInt32() >= 1);
+    }
+
     [Theory]
     [InlineData("--compression", "none")]
     [InlineData("--output", "probabilities")]

@@ -144,6 +144,12 @@ public sealed class WorkerFaultTests
         Assert.False(await client.Stores.ResolveFolder(state.Request.Output).ExistsAsync("plan.json"));
         var status = await CliProcess.RunAsync(env, Minutes, "status", "stopme");
         Assert.Contains("stopme\tcancelled", status.Output, StringComparison.Ordinal);
+        var json = await CliProcess.RunAsync(env, Minutes, "status", "stopme", "--json");
+        Assert.True(json.Code == 0, json.Output);
+        using var states = System.Text.Json.JsonDocument.Parse(json.Output[json.Output.IndexOf('[', StringComparison.Ordinal)..]);
+        var only = Assert.Single(states.RootElement.EnumerateArray());
+        Assert.Equal("stopme", only.GetProperty("scanId").GetString());
+        Assert.Equal("cancelled", only.GetProperty("status").GetString());
     }
 
     private static async Task<CliProcess> StartWorkerAsync(Dictionary<string, string> env, params string[] args)

@@ -61,7 +61,7 @@ internal static class DistributedHost
         }
         else
         {
-            builder.Logging.AddProvider(new StderrLoggerProvider(context.Error, null));
+            builder.Logging.AddProvider(new StderrLoggerProvider(context.Error, null, context.LogLevel));
             builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Microsoft", LogLevel.None).AddFilter("MassTransit", LogLevel.Error);
         }
 

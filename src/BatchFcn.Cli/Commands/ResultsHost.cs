@@ -20,7 +20,7 @@ internal static class ResultsHost
         {
             [$"{ScanningServiceCollectionExtensions.Section}:Storage:ConnectionString"] = storage,
         });
-        builder.Logging.AddProvider(new StderrLoggerProvider(context.Error, null));
+        builder.Logging.AddProvider(new StderrLoggerProvider(context.Error, null, context.LogLevel));
         builder.Logging.SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.None);
         builder.Services.AddBatchFcnStorage(builder.Configuration).AddBatchFcnScanning(builder.Configuration);
         return builder.Build();

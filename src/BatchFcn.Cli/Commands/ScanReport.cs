@@ -23,7 +23,7 @@ internal static class ScanReport
             .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
             .AddEnvironmentVariables()
             .AddInMemoryCollection(arguments.Configuration(parse));
-        builder.Logging.AddProvider(new StderrLoggerProvider(context.Error, bar));
+        builder.Logging.AddProvider(new StderrLoggerProvider(context.Error, bar, context.LogLevel));
         builder.Logging.SetMinimumLevel(LogLevel.Debug).AddFilter("Microsoft", LogLevel.None); // host start/stop chatter; its failures reach the user as errors
         builder.Services.AddBatchFcnStorage(builder.Configuration).AddBatchFcnScanning(builder.Configuration);
         using var host = builder.Build();
@@ -42,7 +42,7 @@ internal static class ScanReport
             var services = host.Services;
             var request = new ScanRequested(ScanIds.New(services.GetRequiredService<TimeProvider>().GetUtcNow()), image, model, output,
                 services.GetRequiredService<IOptions<ScanOptions>>().Value, services.GetRequiredService<IOptions<OutputOptions>>().Value);
-            return await services.GetRequiredService<EmbeddedScan>().RunAsync(request, overwrite, bar, token).ConfigureAwait(false);
+            return await services.GetRequiredService<EmbeddedScan>().RunAsync(request, overwrite, context.Quiet ? null : bar, token).ConfigureAwait(false);
         }
         finally
         {

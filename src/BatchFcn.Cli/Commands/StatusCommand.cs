@@ -11,8 +11,10 @@ internal static class StatusCommand
     public static Command Create(CliContext context)
     {
         var ids = new Argument<string[]>("scan-id") { Description = "Scans to show (default: all)", Arity = ArgumentArity.ZeroOrMore };
+        var json = new Option<bool>("--json") { Description = "One JSON array of the scans instead of lines" };
         var command = new Command("status", "Show the state of submitted scans: status, tiles done/total, reason, output");
         command.Arguments.Add(ids);
+        command.Options.Add(json);
         var startHost = DistributedHost.AddClientOptions(context, command);
         command.SetAction((parse, token) => context.GuardAsync(async () =>
         {
@@ -20,6 +22,7 @@ internal static class StatusCommand
             var states = host.Services.GetRequiredService<ScanStateStore>();
             var wanted = parse.GetValue(ids) is { Length: > 0 } given ? given.ToList() : await states.ListAsync(token).ToListAsync(token).ConfigureAwait(false);
             int missing = 0;
+            var records = new List<object>();
             if (wanted.Count == 0)
             {
                 context.Error.WriteLine("no scans submitted yet");
@@ -43,6 +46,22 @@ internal static class StatusCommand
                 }
 
                 var progress = await states.ProgressAsync(id, state.TotalTiles, token).ConfigureAwait(false);
+                if (parse.GetValue(json))
+                {
+                    var times = state.Plan is not null && progress.Done > 0 ? await states.StageTimesAsync(id, state.TotalTiles, token).ConfigureAwait(false) : (Scanning.TileStageTimes?)null;
+                    records.Add(new
+                    {
+                        scanId = id,
+                        status = state.Status.ToString().ToLowerInvariant(),
+                        tilesDone = state.Plan is not null ? progress.Done : (int?)null,
+                        tilesTotal = state.Plan is not null ? progress.Total : (int?)null,
+                        output = state.Request.Output,
+                        reason = state.Reason,
+                        stageSeconds = times is not { } t ? null : new { plan = state.PlanSeconds, read = t.Read, preprocess = t.Preprocess, infer = t.Infer, write = t.Write },
+                    });
+                    continue;
+                }
+
                 string tiles = state.Plan is not null ? $"{progress.Done}/{progress.Total} tiles" : state.IsFinal ? "no tiles" : "not planned yet";
                 string reason = state.Reason is null ? string.Empty : $"; {state.Reason}";
                 context.Out.WriteLine($"{id}\t{state.Status.ToString().ToLowerInvariant()}\t{tiles}\t{state.Request.Output}{reason}");
@@ -54,6 +73,11 @@ internal static class StatusCommand
                     context.Out.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                         $"  stages: plan {state.PlanSeconds:0.00} s, read {t.Read:0.00} s, preprocess {t.Preprocess:0.00} s, infer {t.Infer:0.00} s, write {t.Write:0.00} s (summed over tiles)"));
                 }
+            }
+
+            if (parse.GetValue(json))
+            {
+                context.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(records, JsonOutput.Options));
             }
 
             return missing == 0 ? 0 : CliApp.UserError;
