@@ -7,13 +7,14 @@ namespace BatchFcn.Cli;
 /// terminal; off a terminal (logs, CI) a plain line at most every <see cref="Interval"/>, and at least as often while
 /// the scan runs, even when no tile finishes in that time (a large tile of a cut network can take minutes).
 /// </summary>
+/// <remarks>Every write holds the error stream's monitor, as the CLI's logger does, so a log line never lands between
+/// a bar being cleared and redrawn.</remarks>
 internal sealed class ProgressBar : IProgress<ScanProgress>, IDisposable
 {
     /// <summary>How often a line is printed off a terminal.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 
     private const int Width = 30;
-    private readonly Lock gate = new();
     private readonly TextWriter error;
     private readonly bool interactive;
     private readonly TimeProvider time;
@@ -32,7 +33,7 @@ internal sealed class ProgressBar : IProgress<ScanProgress>, IDisposable
 
     public void Report(ScanProgress value)
     {
-        lock (gate)
+        lock (error)
         {
             last = value;
             lastReported = time.GetTimestamp();
@@ -67,7 +68,7 @@ internal sealed class ProgressBar : IProgress<ScanProgress>, IDisposable
     /// <summary>Removes a partly drawn bar so a log line starts on a clean line.</summary>
     public void Clear()
     {
-        lock (gate)
+        lock (error)
         {
             if (interactive && lastLength > 0)
             {
@@ -79,7 +80,7 @@ internal sealed class ProgressBar : IProgress<ScanProgress>, IDisposable
 
     public void Dispose()
     {
-        lock (gate)
+        lock (error)
         {
             heartbeat?.Dispose();
             heartbeat = null;
@@ -103,7 +104,7 @@ internal sealed class ProgressBar : IProgress<ScanProgress>, IDisposable
     /// brought up to now (so the rate and ETA say the scan is slower than the last report, not frozen).</summary>
     private void Beat()
     {
-        lock (gate)
+        lock (error)
         {
             if (last is { } p && heartbeat is not null && time.GetElapsedTime(lastLine) >= Interval - TimeSpan.FromMilliseconds(50))
             {

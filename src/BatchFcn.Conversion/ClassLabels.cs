@@ -83,6 +83,11 @@ public sealed record ClassLabels(IReadOnlyList<string> Names, string? Positive)
 
             if (root.TryGetProperty("labels", out var names))
             {
+                if (root.EnumerateObject().Select(p => p.Name).FirstOrDefault(n => n is not ("labels" or "positive")) is { } unknown)
+                {
+                    throw new ConversionException($"--labels '{path}': unknown key '{unknown}' (an object with \"labels\" may also hold \"positive\", nothing else)");
+                }
+
                 string? positive = root.TryGetProperty("positive", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
                 return new ClassLabels(Strings(names, path), positive);
             }

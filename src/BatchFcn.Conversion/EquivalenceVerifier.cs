@@ -18,6 +18,11 @@ public static class EquivalenceVerifier
     public static VerifyReport Verify(string classifierPath, string fcnPath, VerifyOptions? options = null)
     {
         options ??= new VerifyOptions();
+        if (File.Exists(ModelManifest.PathFor(classifierPath)) && !File.Exists(ModelManifest.PathFor(fcnPath)))
+        {
+            throw new ConversionException($"'{classifierPath}' is a converted network (its manifest is next to it): give the classifier first, then the converted network");
+        }
+
         var geometry = ReadGeometry(classifierPath, fcnPath, out int patchH, out int patchW, out long channels);
         using var classifier = Open(classifierPath);
         using var fcn = Open(fcnPath);
@@ -27,7 +32,17 @@ public static class EquivalenceVerifier
         for (int s = 0; s < options.Samples; s++)
         {
             var patch = Normal(random, channels * patchH * patchW);
-            var expected = classifier.Run(patch, 1, (int)channels, patchH, patchW).Values;
+            float[] expected;
+            try
+            {
+                expected = classifier.Run(patch, 1, (int)channels, patchH, patchW).Values;
+            }
+            catch (OnnxRuntimeException e) when (s == 0)
+            {
+                throw new ConversionException($"'{classifierPath}' does not take the {channels}x{patchH}x{patchW} patch '{fcnPath}' was converted for, "
+                    + $"so the two are not a pair (convert the classifier again, or give the classifier it was converted from): {e.Message.Split('\n')[0]}", e);
+            }
+
             var (actual, shape) = fcn.Run(patch, 1, (int)channels, patchH, patchW);
             if (actual.Length != expected.Length)
             {

@@ -72,7 +72,8 @@ public static class HeatmapRenderer
 
             if (style.Caption is { Length: > 0 } caption)
             {
-                DrawText(canvas, w, total, caption, w / 2, h + 1, 0, white: true, boxed: true);
+                // Over the image's bottom-right corner, on a dark box: clear of the bar and its values.
+                DrawText(canvas, w, total, caption, w - Margin, h - 3, 1, white: true, boxed: true, above: true);
             }
         }
 
@@ -80,13 +81,15 @@ public static class HeatmapRenderer
         return image.PngsaveBuffer();
     }
 
-    /// <summary>Writes <paramref name="text"/> (black, or white on a dark box) with its top at <paramref name="top"/>;
+    /// <summary>Writes <paramref name="text"/> (black, or white on a dark box) with its top (its bottom when
+    /// <paramref name="above"/>) at <paramref name="top"/>;
     /// <paramref name="align"/> −1 puts its left edge at <paramref name="x"/>, 0 its centre, 1 its right edge; clipped
     /// to the canvas.</summary>
-    private static void DrawText(byte[] canvas, int width, int height, string text, int x, int top, int align, bool white = false, bool boxed = false)
+    private static void DrawText(byte[] canvas, int width, int height, string text, int x, int top, int align, bool white = false, bool boxed = false, bool above = false)
     {
         using var mask = Image.Text(System.Security.SecurityElement.Escape(text), font: "sans 9", dpi: 96);
         int tw = mask.Width, th = mask.Height;
+        top = Math.Max(0, above ? top - th : top);
         var alpha = mask.WriteToMemory<byte>();
         int left = align < 0 ? x : align > 0 ? x - tw : x - (tw / 2);
         left = Math.Clamp(left, 0, Math.Max(0, width - tw));

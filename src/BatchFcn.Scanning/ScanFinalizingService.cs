@@ -48,7 +48,7 @@ public sealed class ScanFinalizingService(ScanTelemetry telemetry, TimeProvider 
             Classes = outcome.Classes,
             HeatmapClass = outcome.HeatmapClass,
             Outputs = new(output.Describe(ScanOutputs.Scores), output.Describe(ScanOutputs.Heatmap), output.Describe(ScanOutputs.Summary),
-                plan.Outputs.WriteNpy ? output.Describe(ScanOutputs.Npy) : null),
+                plan.Outputs.WriteNpy ? output.Describe(ScanOutputs.Npy) : null, plan.Outputs.Values, plan.Outputs.Compression),
             Split = plan.Split is { } split ? ScanSummary.SplitInfo.From(split) : null,
             TileChoice = plan.TileChoice,
         };

@@ -93,7 +93,7 @@ public sealed class ScanOptionsValidator : IValidateOptions<ScanOptions>, IValid
         var errors = new List<string>();
         if (options.HeatmapClass < -1)
         {
-            errors.Add($"--class {options.HeatmapClass} does not exist: classes are numbered from 0 (-1 means the last; setting BatchFcn:Output:HeatmapClass)");
+            errors.Add($"--class {options.HeatmapClass} does not exist: classes are numbered from 0 (-1, the default, means the manifest's positive class, else the last; setting BatchFcn:Output:HeatmapClass)");
         }
 
         if (options.HeatmapLabel is not null && options.HeatmapClass >= 0)

@@ -73,5 +73,7 @@ public sealed record ScanSummary
     /// over classes when it has none) min/mean/max, and the fraction of cells where it is the top class.</summary>
     public sealed record ClassStatistics(int Index, double MinProbability, double MeanProbability, double MaxProbability, double TopClassFraction, string? Label = null);
 
-    public sealed record OutputInfo(string Scores, string Heatmap, string Summary, string? Npy);
+    /// <summary>Where the outputs are, and what <c>scores.zarr</c> holds (<c>network</c> output or <c>probabilities</c>)
+    /// and how its chunks are stored (<c>zlib</c> or <c>none</c>).</summary>
+    public sealed record OutputInfo(string Scores, string Heatmap, string Summary, string? Npy, string Values = "network", string Compression = "zlib");
 }

@@ -75,6 +75,33 @@ public sealed class CliAppTests
     }
 
     [Fact]
+    public void Verify_PairOfDifferentPatchSizes_SaysNotAPair_WithoutAStackTrace()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var fcn = dir.File("lenet_fcn.onnx");
+        Assert.Equal(0, Run("convert", TestPaths.Model("lenet_view"), "-o", fcn, "-q").Code);
+        var demo = Path.Combine(TestPaths.RepositoryRoot, "models", "demo", "lesion_classifier.onnx");
+        var verify = Run("verify", demo, fcn);
+        Assert.Equal(CliApp.UserError, verify.Code);
+        Assert.Contains("not a pair", verify.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", verify.Err, StringComparison.Ordinal);
+
+        var swapped = Run("verify", fcn, TestPaths.Model("lenet_view"));
+        Assert.Equal(CliApp.UserError, swapped.Code);
+        Assert.Contains("is a converted network", swapped.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Convert_Quiet_PrintsNothing_AndStillWrites()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var convert = Run("convert", TestPaths.Model("lenet_view"), "-o", dir.File("m.onnx"), "--quiet");
+        Assert.Equal(0, convert.Code);
+        Assert.Equal("", convert.Out + convert.Err);
+        Assert.True(File.Exists(dir.File("m.json")));
+    }
+
+    [Fact]
     public void Run_UnknownOption_PrintsTheErrorAndAHintNotTheWholeHelp()
     {
         var run = Run("run", "--imgae", "x.tif", "--model", "m.onnx", "--out", "o");

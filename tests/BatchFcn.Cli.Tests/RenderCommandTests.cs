@@ -35,7 +35,9 @@ public sealed class RenderCommandTests
     public void Render_Threshold_LeavesLowCellsUncoloured()
     {
         var (_, scan, _) = LabelledScan.Shared.Value;
-        Assert.Equal(0, Run("render", scan, "--class", "background").Code);
+        var quiet = Run("render", scan, "--class", "background", "-q");
+        Assert.Equal(0, quiet.Code);
+        Assert.Equal("", quiet.Out);
         // Read from bytes: libvips caches what a file name loaded, and the second render rewrites the same file.
         using var all = Image.NewFromBuffer(File.ReadAllBytes(Path.Combine(scan, "heatmap-background.png")));
         var every = all.WriteToMemory<byte>();

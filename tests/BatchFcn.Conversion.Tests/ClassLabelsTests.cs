@@ -28,6 +28,7 @@ public sealed class ClassLabelsTests
     [InlineData("[\"a\", 3]", "array of strings")]
     [InlineData("{\"labels\": [\"a\", \"b\"], \"positive\": \"c\"}", "'c'")]
     [InlineData("[\"a\",", "not valid JSON")]
+    [InlineData("{\"labels\": [\"a\", \"b\"], \"postive\": \"b\"}", "unknown key 'postive'")]
     public void Load_MalformedFile_IsRefusedSayingWhy(string content, string expected)
     {
         using var dir = TestPaths.TempDirectory();

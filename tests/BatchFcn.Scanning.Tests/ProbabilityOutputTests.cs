@@ -52,6 +52,8 @@ public sealed class ProbabilityOutputTests
         }
 
         Assert.Equal(logits.Map.ComputedCells, checkedCells);
+        Assert.Equal("probabilities", probabilities.Outputs.Values); // summary.json says what the map holds
+        Assert.Equal("network", logits.Outputs.Values);
         Assert.Equal(logits.Classes.Select(s => s.MeanProbability), probabilities.Classes.Select(s => s.MeanProbability), (u, v) => Math.Abs(u - v) < 1e-6);
 
         using var attributes = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.File("probabilities"), ScanOutputs.Scores, ".zattrs")));

@@ -50,7 +50,7 @@ internal static class ConvertCommand
             names?.Check(manifest.Classes, labelsPath!); // before anything is written
             OnnxModelFile.Save(result.Model, target);
             manifest.Save(ModelManifest.PathFor(target));
-            var w = context.Out;
+            var w = context.Quiet ? TextWriter.Null : context.Out;
             w.WriteLine(result.AlreadyFullyConvolutional
                 ? $"{source} has no fully-connected head: it is already fully convolutional and was passed through."
                 : $"converted {result.FullyConnectedLayersConverted} fully-connected layer(s) of {source} to convolutions.");

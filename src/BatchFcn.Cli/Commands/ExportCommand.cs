@@ -22,7 +22,7 @@ internal static class ExportCommand
         {
             using var host = ResultsHost.Build(context, parse.GetValue(storage));
             var written = await host.Services.GetRequiredService<ScanExporter>().ExportAsync(parse.GetValue(scan)!, parse.GetValue(format)!, token).ConfigureAwait(false);
-            foreach (var address in written)
+            foreach (var address in context.Quiet ? Array.Empty<string>() : written)
             {
                 context.Out.WriteLine($"wrote {address}");
             }

@@ -28,7 +28,7 @@ internal static class RenderCommand
             var style = new HeatmapStyle(null, parse.GetValue(threshold), parse.GetValue(alpha));
             var written = await host.Services.GetRequiredService<ScanRenderer>()
                 .RenderAsync(parse.GetValue(scan)!, parse.GetValue(classes) ?? [], style, token).ConfigureAwait(false);
-            foreach (var address in written)
+            foreach (var address in context.Quiet ? Array.Empty<string>() : written)
             {
                 context.Out.WriteLine($"wrote {address}");
             }
